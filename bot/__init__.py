@@ -1,0 +1,1 @@
+"""Interview-practice Discord bot: daily questions, lookups, quizzes, streaks and leaderboards."""

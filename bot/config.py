@@ -1,0 +1,216 @@
+"""The bot's one typed configuration, read from TOML into frozen dataclasses.
+
+Every key has a default, so the file is optional; `config.example.toml` documents each one. Unknown keys and
+values of the wrong type or range are refused with a `ConfigError` naming the key. The token is never read
+from the file: only from the `DISCORD_TOKEN` environment variable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the file and key."""
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordConfig:
+    """How to reach Discord."""
+
+    dev_guild_id: int = 0
+    api_base: str = ""
+    guild_ready_timeout: float = 2.0
+
+    def validate(self) -> None:
+        if self.dev_guild_id < 0:
+            raise ValueError("dev_guild_id must be a Discord server id (a positive number) or 0")
+        if self.api_base and not self.api_base.startswith(("http://", "https://")):
+            raise ValueError("api_base must start with http:// or https://")
+        if not 0 < self.guild_ready_timeout <= 60:
+            raise ValueError("guild_ready_timeout must be between 0 and 60 seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseConfig:
+    """Where the SQLite database lives."""
+
+    path: Path = Path("data/interview-bot.db")
+
+    def validate(self) -> None:
+        if not str(self.path):
+            raise ValueError("path must not be empty")
+
+
+@dataclass(frozen=True, slots=True)
+class ContentConfig:
+    """Which content packs to load besides the bundled one."""
+
+    extra_dirs: tuple[Path, ...] = ()
+    include_bundled: bool = True
+
+    def validate(self) -> None:
+        if not self.include_bundled and not self.extra_dirs:
+            raise ValueError("with include_bundled = false, extra_dirs must name at least one pack directory")
+
+
+@dataclass(frozen=True, slots=True)
+class DailyConfig:
+    """The daily question."""
+
+    grace_hours: float = 6.0
+
+    def validate(self) -> None:
+        if not 0 <= self.grace_hours <= 23:
+            raise ValueError("grace_hours must be between 0 and 23")
+
+
+@dataclass(frozen=True, slots=True)
+class QuizConfig:
+    """Solo quizzes and group battles."""
+
+    lobby_seconds: int = 60
+    solo_timeout_seconds: int = 600
+
+    def validate(self) -> None:
+        if not 10 <= self.lobby_seconds <= 600:
+            raise ValueError("lobby_seconds must be between 10 and 600")
+        if not 60 <= self.solo_timeout_seconds <= 840:
+            # An interaction token lives 15 minutes: a session must end before its token does.
+            raise ValueError("solo_timeout_seconds must be between 60 and 840")
+
+
+@dataclass(frozen=True, slots=True)
+class RateConfig:
+    """Pacing of the bot's own REST traffic."""
+
+    requests_per_second: float = 40.0
+
+    def validate(self) -> None:
+        if not 1 <= self.requests_per_second <= 50:
+            raise ValueError("requests_per_second must be between 1 and 50 (Discord's global limit)")
+
+
+@dataclass(frozen=True, slots=True)
+class LoggingConfig:
+    """Log output."""
+
+    level: str = "INFO"
+
+    def validate(self) -> None:
+        if self.level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("level must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The whole configuration."""
+
+    discord: DiscordConfig = field(default_factory=DiscordConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    content: ContentConfig = field(default_factory=ContentConfig)
+    daily: DailyConfig = field(default_factory=DailyConfig)
+    quiz: QuizConfig = field(default_factory=QuizConfig)
+    rate: RateConfig = field(default_factory=RateConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+
+
+def _convert(value: Any, annotation: Any, key: str, base: Path) -> Any:
+    """Check one TOML value against the field's type and convert it (paths resolve against `base`)."""
+    origin = typing.get_origin(annotation)
+    if annotation is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key} must be true or false")
+        return value
+    if annotation is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key} must be a whole number")
+        return value
+    if annotation is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{key} must be a number")
+        return float(value)
+    if annotation is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key} must be a string")
+        return value
+    if annotation is Path:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key} must be a path (a string)")
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else base / path
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise ConfigError(f"{key} must be a list")
+        (item_type, _) = typing.get_args(annotation)
+        return tuple(_convert(v, item_type, f"{key}[{n}]", base) for n, v in enumerate(value))
+    if isinstance(annotation, types.UnionType):  # pragma: no cover - no optional fields yet
+        raise ConfigError(f"{key}: unsupported type")
+    raise ConfigError(f"{key}: unsupported type {annotation!r}")
+
+
+def _section(cls: type, data: Any, name: str, base: Path) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"[{name}] must be a table")
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"unknown key {name}.{unknown[0]} (known keys: {', '.join(sorted(known))})")
+    values = {k: _convert(v, hints[k], f"{name}.{k}", base) for k, v in data.items()}
+    section = cls(**values)
+    try:
+        section.validate()
+    except ValueError as exc:
+        raise ConfigError(f"bad value in [{name}]: {exc}") from None
+    return section
+
+
+def parse_config(data: dict[str, Any], base: Path) -> Config:
+    """Build a `Config` from parsed TOML; relative paths resolve against `base`."""
+    sections = {f.name: f for f in dataclasses.fields(Config)}
+    unknown = sorted(set(data) - set(sections))
+    if unknown:
+        raise ConfigError(f"unknown section [{unknown[0]}] (known sections: {', '.join(sections)})")
+    hints = typing.get_type_hints(Config)
+    values = {name: _section(hints[name], data[name], name, base) for name in data}
+    defaults = {name: _section(hints[name], {}, name, base) for name in sections if name not in values}
+    return Config(**values, **defaults)
+
+
+def load_config(path: Path | None) -> Config:
+    """Read the config file (optional when `path` is None and ./config.toml does not exist)."""
+    if path is None:
+        path = Path("config.toml")
+        if not path.exists():
+            return parse_config({}, Path.cwd())
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    try:
+        return parse_config(data, path.resolve().parent)
+    except ConfigError as exc:
+        raise ConfigError(f"config file {path}: {exc}") from None
+
+
+def read_token(environ: typing.Mapping[str, str] = os.environ) -> str:
+    """Return the bot token from `DISCORD_TOKEN`, or raise a `ConfigError` saying how to provide it."""
+    token = environ.get("DISCORD_TOKEN", "").strip()
+    if not token:
+        raise ConfigError(
+            "DISCORD_TOKEN is not set: export DISCORD_TOKEN=<your bot token> "
+            "(from the Discord developer portal, Bot tab) and run again"
+        )
+    return token

@@ -1,0 +1,349 @@
+"""Read content packs from YAML directories, validate them and build a `Library`.
+
+A pack is a directory holding `pack.yaml` (metadata), `chapters/*.yaml` (glossary chapters), optionally
+`questions.yaml` and `guide.yaml`. Every problem found is collected, named by file and entry, and raised
+together in one `ContentError`, so a pack author sees all of them at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.content.index import Library
+from bot.content.models import (
+    Chapter,
+    Credit,
+    Guide,
+    HighYield,
+    LearningStep,
+    Pack,
+    Question,
+    Specialization,
+    Term,
+)
+
+# Discord's limits for the places each text is shown in (embed title 256, description 4,096, field value
+# 1,024, autocomplete/choice name 100): content that would not fit is refused at load time, not at reply time.
+LIMIT_CHOICE = 100
+LIMIT_TITLE = 256
+LIMIT_FIELD = 1024
+LIMIT_DESCRIPTION = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a pack: where, which entry, and what."""
+
+    file: Path
+    entry: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}" + (f" [{self.entry}]" if self.entry else "")
+        return f"{where}: {self.message}"
+
+
+class ContentError(Exception):
+    """One or more packs are invalid; `problems` lists every problem found."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class _Reader:
+    """Collects problems while reading typed fields out of YAML mappings."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def problem(self, file: Path, entry: str, message: str) -> None:
+        self.problems.append(Problem(file, entry, message))
+
+    def load_yaml(self, path: Path) -> Any:
+        try:
+            return yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+            self.problem(path, "", f"YAML syntax error at {line}{exc.problem or exc}")
+        except yaml.YAMLError as exc:
+            self.problem(path, "", f"YAML error: {exc}")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.problem(path, "", f"cannot read file: {exc}")
+        return None
+
+    def text(self, data: dict, key: str, file: Path, entry: str, limit: int, *, required: bool = True) -> str:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.problem(file, entry, f"missing field '{key}'")
+            return ""
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            self.problem(file, entry, f"field '{key}' must be text, not {type(value).__name__}")
+            return ""
+        value = str(value).strip()
+        if not value and required:
+            self.problem(file, entry, f"field '{key}' is empty")
+        elif len(value) > limit:
+            self.problem(file, entry, f"field '{key}' is {len(value)} characters, over the limit of {limit}")
+        return value
+
+    def text_list(
+        self, data: dict, key: str, file: Path, entry: str, limit: int, *, minimum: int = 0, maximum: int = 99
+    ) -> tuple[str, ...]:
+        value = data.get(key, [])
+        if value is None:
+            value = []
+        if not isinstance(value, list):
+            self.problem(file, entry, f"field '{key}' must be a list")
+            return ()
+        items = []
+        for n, item in enumerate(value, start=1):
+            if not isinstance(item, str) or not item.strip():
+                self.problem(file, entry, f"item {n} of '{key}' is empty or not text")
+            elif len(item.strip()) > limit:
+                self.problem(file, entry, f"item {n} of '{key}' is {len(item.strip())} characters, over {limit}")
+            else:
+                items.append(item.strip())
+        if not minimum <= len(value) <= maximum:
+            want = f"at least {minimum}" if len(value) < minimum else f"at most {maximum}"
+            self.problem(file, entry, f"field '{key}' has {len(value)} items, needs {want}")
+        return tuple(items)
+
+    def mapping(self, data: Any, file: Path, entry: str) -> dict | None:
+        if not isinstance(data, dict):
+            self.problem(file, entry, f"expected a mapping, found {type(data).__name__}")
+            return None
+        return data
+
+    def entries(self, data: dict, key: str, file: Path) -> list[tuple[str, dict]]:
+        """Return the list under `key` as (label, mapping) pairs, reporting entries that are not mappings."""
+        value = data.get(key) or []
+        if not isinstance(value, list):
+            self.problem(file, "", f"field '{key}' must be a list")
+            return []
+        out = []
+        for n, item in enumerate(value, start=1):
+            label = f"{key} #{n}"
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                label = item["id"]
+            if self.mapping(item, file, label) is not None:
+                out.append((label, item))
+        return out
+
+
+def _read_pack(directory: Path, reader: _Reader) -> Pack | None:
+    meta_path = directory / "pack.yaml"
+    if not meta_path.is_file():
+        reader.problem(meta_path, "", "missing pack.yaml (every pack directory needs one)")
+        return None
+    meta = reader.mapping(reader.load_yaml(meta_path), meta_path, "")
+    if meta is None:
+        return None
+    pack_id = reader.text(meta, "id", meta_path, "", LIMIT_CHOICE)
+    credit_data = meta.get("credit") or {}
+    if not isinstance(credit_data, dict):
+        reader.problem(meta_path, "credit", "must be a mapping with title and author")
+        credit_data = {}
+    credit = Credit(
+        title=reader.text(credit_data, "title", meta_path, "credit", LIMIT_TITLE),
+        author=reader.text(credit_data, "author", meta_path, "credit", LIMIT_TITLE),
+        url=reader.text(credit_data, "url", meta_path, "credit", LIMIT_TITLE, required=False),
+        note=reader.text(credit_data, "note", meta_path, "credit", LIMIT_FIELD, required=False),
+    )
+    chapters, terms = _read_chapters(directory, pack_id, reader)
+    return Pack(
+        id=pack_id,
+        title=reader.text(meta, "title", meta_path, "", LIMIT_TITLE),
+        description=reader.text(meta, "description", meta_path, "", LIMIT_DESCRIPTION),
+        version=reader.text(meta, "version", meta_path, "", LIMIT_CHOICE),
+        credit=credit,
+        chapters=tuple(chapters),
+        terms=tuple(terms),
+        questions=tuple(_read_questions(directory / "questions.yaml", pack_id, reader)),
+        guide=_read_guide(directory / "guide.yaml", reader),
+    )
+
+
+def _read_chapters(directory: Path, pack_id: str, reader: _Reader) -> tuple[list[Chapter], list[Term]]:
+    chapters: list[Chapter] = []
+    terms: list[Term] = []
+    files = sorted((directory / "chapters").glob("*.yaml"))
+    if not files:
+        reader.problem(directory / "chapters", "", "no chapter files (chapters/*.yaml)")
+    for path in files:
+        data = reader.mapping(reader.load_yaml(path), path, "")
+        if data is None:
+            continue
+        number = data.get("number")
+        if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+            reader.problem(path, "", "field 'number' must be a whole number")
+            number = -1
+        title = reader.text(data, "title", path, "", LIMIT_CHOICE)
+        intro = reader.text(data, "introduction", path, "", LIMIT_DESCRIPTION, required=False)
+        ids = []
+        for label, entry in reader.entries(data, "terms", path):
+            term = _read_term(entry, label, path, pack_id, number, reader)
+            if term is not None:
+                terms.append(term)
+                ids.append(term.id)
+        if not ids:
+            reader.problem(path, "", "chapter has no terms")
+        chapters.append(Chapter(number, title, intro, pack_id, tuple(ids)))
+    return chapters, terms
+
+
+def _read_term(entry: dict, label: str, path: Path, pack_id: str, chapter: int, reader: _Reader) -> Term | None:
+    term_id = reader.text(entry, "id", path, label, LIMIT_CHOICE)
+    term = Term(
+        id=term_id,
+        term=reader.text(entry, "term", path, label, LIMIT_CHOICE),
+        definition=reader.text(entry, "definition", path, label, LIMIT_DESCRIPTION),
+        tip=reader.text(entry, "tip", path, label, LIMIT_FIELD),
+        chapter=chapter,
+        pack=pack_id,
+        aliases=reader.text_list(entry, "aliases", path, label, LIMIT_CHOICE),
+    )
+    return term if term_id else None
+
+
+def _read_questions(path: Path, pack_id: str, reader: _Reader) -> list[Question]:
+    if not path.exists():
+        return []
+    data = reader.mapping(reader.load_yaml(path), path, "")
+    if data is None:
+        return []
+    questions = []
+    for label, entry in reader.entries(data, "questions", path):
+        question = Question(
+            id=reader.text(entry, "id", path, label, LIMIT_CHOICE),
+            text=reader.text(entry, "question", path, label, LIMIT_TITLE),
+            key_points=reader.text_list(entry, "key_points", path, label, 300, minimum=3, maximum=6),
+            related=reader.text_list(entry, "related", path, label, LIMIT_CHOICE, minimum=1, maximum=10),
+            pack=pack_id,
+        )
+        if question.id:
+            questions.append(question)
+    return questions
+
+
+def _read_guide(path: Path, reader: _Reader) -> Guide:
+    if not path.exists():
+        return Guide()
+    data = reader.mapping(reader.load_yaml(path), path, "")
+    if data is None:
+        return Guide()
+    steps = []
+    for label, e in reader.entries(data, "learning_order", path):
+        step = e.get("step")
+        if not isinstance(step, int):
+            reader.problem(path, label, "field 'step' must be a whole number")
+            step = 0
+        steps.append(
+            LearningStep(
+                step,
+                reader.text(e, "topic", path, label, LIMIT_TITLE),
+                reader.text(e, "master", path, label, LIMIT_FIELD),
+            )
+        )
+    return Guide(
+        mental_model=reader.text(data, "mental_model", path, "mental_model", LIMIT_DESCRIPTION, required=False),
+        learning_order=tuple(steps),
+        specializations=tuple(
+            Specialization(
+                reader.text(e, "name", path, label, LIMIT_TITLE),
+                reader.text(e, "why", path, label, LIMIT_FIELD),
+            )
+            for label, e in reader.entries(data, "specializations", path)
+        ),
+        high_yield=tuple(
+            HighYield(
+                reader.text(e, "id", path, label, LIMIT_CHOICE),
+                reader.text(e, "question", path, label, LIMIT_TITLE),
+                reader.text(e, "answer", path, label, LIMIT_FIELD),
+            )
+            for label, e in reader.entries(data, "high_yield", path)
+        ),
+        checklist=reader.text_list(data, "checklist", path, "checklist", LIMIT_FIELD),
+        answer_formula=reader.text(data, "answer_formula", path, "answer_formula", LIMIT_FIELD, required=False),
+    )
+
+
+def _check_ids(packs: list[tuple[Path, Pack]], reader: _Reader) -> None:
+    """Report ids used twice (across all packs) and related terms that name no term."""
+    seen: dict[str, Path] = {}
+    pack_ids: dict[str, Path] = {}
+    for directory, pack in packs:
+        if pack.id in pack_ids:
+            reader.problem(directory / "pack.yaml", pack.id, f"duplicate pack id (also {pack_ids[pack.id]})")
+        pack_ids[pack.id] = directory
+        for kind, items in (
+            ("term", pack.terms),
+            ("question", pack.questions),
+            ("high-yield", pack.guide.high_yield),
+        ):
+            for item in items:
+                if item.id in seen:
+                    reader.problem(directory, item.id, f"duplicate {kind} id (first used in {seen[item.id]})")
+                else:
+                    seen[item.id] = directory
+        chapter_numbers: set[int] = set()
+        for chapter in pack.chapters:
+            if chapter.number in chapter_numbers:
+                reader.problem(directory / "chapters", chapter.title, f"duplicate chapter number {chapter.number}")
+            chapter_numbers.add(chapter.number)
+    term_ids = {t.id for _, pack in packs for t in pack.terms}
+    for directory, pack in packs:
+        for question in pack.questions:
+            for ref in question.related:
+                if ref not in term_ids:
+                    reader.problem(directory / "questions.yaml", question.id, f"unknown related term id '{ref}'")
+
+
+def load_packs(directories: Iterable[Path]) -> list[Pack]:
+    """Read and validate every pack directory; raise `ContentError` listing all problems if any."""
+    reader = _Reader()
+    packs: list[tuple[Path, Pack]] = []
+    for directory in directories:
+        directory = Path(directory)
+        if not directory.is_dir():
+            reader.problem(directory, "", "pack directory does not exist")
+            continue
+        pack = _read_pack(directory, reader)
+        if pack is not None:
+            packs.append((directory, pack))
+    _check_ids(packs, reader)
+    if reader.problems:
+        raise ContentError(reader.problems)
+    return [pack for _, pack in packs]
+
+
+def load_library(directories: Iterable[Path]) -> Library:
+    """Load, validate and index the packs in `directories`."""
+    return Library(load_packs(directories))
+
+
+def pack_directories(roots: Iterable[Path]) -> list[Path]:
+    """Expand each root into pack directories: a root with pack.yaml is a pack, else each child that has one."""
+    found: list[Path] = []
+    for root in roots:
+        root = Path(root)
+        if (root / "pack.yaml").is_file() or not root.is_dir():
+            found.append(root)
+            continue
+        children = sorted(p for p in root.iterdir() if (p / "pack.yaml").is_file())
+        found.extend(children or [root])
+    return found
+
+
+def bundled_content_dir() -> Path:
+    """Return the directory of the bundled packs: inside the installed wheel, or ./content of a checkout."""
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "_content"
+    return installed if installed.is_dir() else package.parent / "content"

@@ -1,0 +1,160 @@
+"""The SQLite database: one aiosqlite connection in WAL mode, numbered migrations, a transaction helper.
+
+Migrations are the numbered `migrations/NNN_name.sql` files beside this module; the schema version is
+`PRAGMA user_version`. Each migration runs in its own transaction. A database whose version is newer than
+the newest migration the code knows is refused, so an old build never writes to a newer schema.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+_MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+
+
+class DatabaseError(Exception):
+    """The database cannot be used (unreadable, or newer than this code)."""
+
+
+def utc_iso(moment: datetime) -> str:
+    """Format an aware datetime as the UTC ISO 8601 text stored in the database (sortable as text)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: pass an aware one")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def from_iso(text: str) -> datetime:
+    """Parse a timestamp stored by `utc_iso`."""
+    return datetime.fromisoformat(text)
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """Return the bundled migrations as (version, name, sql), in order; versions must be 1, 2, 3 …"""
+    found = []
+    for entry in resources.files("bot.db.migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    for expected, (version, name, _) in enumerate(found, start=1):
+        if version != expected:
+            raise DatabaseError(f"migration {name} is out of sequence (expected number {expected:03d})")
+    return found
+
+
+class Database:
+    """One shared aiosqlite connection; write groups go through `transaction()`."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        # Coroutines share the connection: a lock keeps one transaction's statements from interleaving
+        # with another's (SQLite would otherwise fold them into the same transaction).
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> Database:
+        """Open (creating if needed) and migrate the database at `path`."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = await aiosqlite.connect(path, isolation_level=None)
+        except Exception as exc:
+            raise DatabaseError(f"cannot open database {path}: {exc}") from None
+        conn.row_factory = aiosqlite.Row
+        db = cls(conn, path)
+        try:
+            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=5000"):
+                await conn.execute(f"PRAGMA {pragma}")
+            await db.migrate()
+        except BaseException:
+            await conn.close()
+            raise
+        return db
+
+    async def close(self) -> None:
+        """Close the connection (after the last transaction finished)."""
+        async with self._lock:
+            await self.conn.close()
+
+    async def version(self) -> int:
+        """Return the schema version stored in the database."""
+        row = await self.fetchone("PRAGMA user_version")
+        return int(row[0])
+
+    async def migrate(self) -> None:
+        """Apply every migration newer than the database's version, each in its own transaction."""
+        known = migrations()
+        newest = known[-1][0] if known else 0
+        current = await self.version()
+        if current > newest:
+            raise DatabaseError(
+                f"database {self.path} has schema version {current}, newer than this bot knows ({newest}): "
+                "upgrade the bot, or point database.path at another file"
+            )
+        for version, name, sql in known:
+            if version <= current:
+                continue
+            log.info("applying migration %s", name)
+            async with self.transaction() as conn:
+                for statement in _statements(sql):
+                    await conn.execute(statement)
+                await conn.execute(f"PRAGMA user_version = {version}")
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run a group of statements atomically: committed on success, rolled back on any exception."""
+        async with self._lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.rollback()
+                raise
+            else:
+                await self.conn.commit()
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Run one statement on its own (autocommit) and return the number of rows it changed."""
+        async with self._lock:
+            cursor = await self.conn.execute(sql, tuple(params))
+            return cursor.rowcount
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        """Run a query (or a write with RETURNING) and return its first row."""
+        async with self._lock, self.conn.execute(sql, tuple(params)) as cursor:
+            return await cursor.fetchone()
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        """Run a query and return all rows."""
+        async with self._lock, self.conn.execute(sql, tuple(params)) as cursor:
+            return list(await cursor.fetchall())
+
+    async def get_meta(self, key: str) -> str | None:
+        """Read one value of the bot's own key/value facts."""
+        row = await self.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if row is None else row["value"]
+
+    async def set_meta(self, key: str, value: str) -> None:
+        """Write one value of the bot's own key/value facts."""
+        await self.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration file into statements (migrations use no semicolons inside literals or triggers)."""
+    body = "\n".join(line for line in sql.splitlines() if not line.strip().startswith("--"))
+    return [s.strip() for s in body.split(";") if s.strip()]

@@ -1,0 +1,1 @@
+-- Schema of the daily question (channels, posts, answers, streaks).

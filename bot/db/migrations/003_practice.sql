@@ -1,0 +1,1 @@
+-- Schema of solo quizzes, spaced-review cards and review logs.

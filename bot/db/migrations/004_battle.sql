@@ -1,0 +1,1 @@
+-- Schema of group battles (battles, players, answers).
