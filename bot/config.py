@@ -165,6 +165,9 @@ def _section(cls: type, data: Any, name: str, base: Path) -> Any:
     if unknown:
         raise ConfigError(f"unknown key {name}.{unknown[0]} (known keys: {', '.join(sorted(known))})")
     values = {k: _convert(v, hints[k], f"{name}.{k}", base) for k, v in data.items()}
+    for f in dataclasses.fields(cls):
+        if hints[f.name] is Path and f.name not in values:
+            values[f.name] = base / f.default  # a default path, like a configured one, is relative to base
     section = cls(**values)
     try:
         section.validate()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -40,7 +41,7 @@ def from_iso(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def migrations() -> list[tuple[int, str, str]]:
+def bundled_migrations() -> list[tuple[int, str, str]]:
     """Return the bundled migrations as (version, name, sql), in order; versions must be 1, 2, 3 …"""
     found = []
     for entry in resources.files("bot.db.migrations").iterdir():
@@ -95,7 +96,7 @@ class Database:
 
     async def migrate(self) -> None:
         """Apply every migration newer than the database's version, each in its own transaction."""
-        known = migrations()
+        known = bundled_migrations()
         newest = known[-1][0] if known else 0
         current = await self.version()
         if current > newest:
@@ -155,6 +156,13 @@ class Database:
 
 
 def _statements(sql: str) -> list[str]:
-    """Split a migration file into statements (migrations use no semicolons inside literals or triggers)."""
-    body = "\n".join(line for line in sql.splitlines() if not line.strip().startswith("--"))
-    return [s.strip() for s in body.split(";") if s.strip()]
+    """Split a migration file into complete statements (sqlite3 decides where one ends)."""
+    statements, buffer = [], ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip() and not all(part.strip().startswith("--") for part in buffer.strip().splitlines()):
+        raise DatabaseError(f"incomplete statement at the end of a migration: {buffer.strip()[:80]}")
+    return statements

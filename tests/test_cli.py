@@ -1,0 +1,93 @@
+"""The `interview-bot` command line, run as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"} | (env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=cwd, env=environ, timeout=60
+    )
+
+
+def test_content_stats_json_counts_the_bundled_pack():
+    result = cli("content", "stats", "--json")
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert {k: figures[k] for k in ("packs", "chapters", "terms", "questions")} == {
+        "packs": 1,
+        "chapters": 24,
+        "terms": 504,
+        "questions": 100,
+    }
+    assert (figures["high_yield"], figures["learning_steps"], figures["specializations"], figures["checklist"]) == (
+        10,
+        14,
+        10,
+        12,
+    )
+
+
+def test_content_check_passes_with_a_one_line_summary():
+    result = cli("content", "check")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines() == ["ok: 1 pack(s), 24 chapters, 504 terms, 100 questions, all valid"]
+
+
+def test_content_check_lists_every_problem_and_fails(tmp_path):
+    pack = tmp_path / "bad"
+    (pack / "chapters").mkdir(parents=True)
+    (pack / "pack.yaml").write_text(
+        "id: bad\ntitle: Bad\ndescription: d\nversion: '1'\ncredit: {title: t, author: a}\n"
+    )
+    (pack / "chapters" / "01.yaml").write_text(
+        "number: 1\ntitle: One\nterms:\n  - {id: a, term: A, tip: t}\n  - {id: a, term: B, definition: d, tip: t}\n"
+    )
+    result = cli("content", "check", str(pack))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "2 problem(s)" in result.stderr
+    assert "[a]: missing field 'definition'" in result.stderr
+    assert "duplicate term id" in result.stderr
+
+
+def test_run_without_token_says_how_to_provide_it(tmp_path):
+    result = cli("run", cwd=tmp_path)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "DISCORD_TOKEN" in lines[0] and "export DISCORD_TOKEN=" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("[discord]\ncolour = 'blue'\n", "unknown key discord.colour"),
+        ("[daily]\ngrace_hours = 'six'\n", "daily.grace_hours must be a number"),
+        ("[daily]\ngrace_hours = 48\n", "grace_hours must be between 0 and 23"),
+        ("[nonsense]\n", "unknown section [nonsense]"),
+        ("[discord\n", "is not valid TOML"),
+    ],
+)
+def test_run_with_bad_config_names_the_problem(tmp_path, config, message):
+    path = tmp_path / "config.toml"
+    path.write_text(config)
+    result = cli("run", "--config", str(path), env={"DISCORD_TOKEN": "x"})
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+
+
+def test_run_with_unreadable_config(tmp_path):
+    result = cli("run", "--config", str(tmp_path / "missing.toml"), env={"DISCORD_TOKEN": "x"})
+    assert result.returncode != 0
+    assert result.stderr.strip().startswith("error: cannot read config file")
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,281 @@
+"""Content packs: the shipped pack loads clean and complete; each class of bad input gets its clear error."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.content.importer import import_seed
+from bot.content.loader import ContentError, bundled_content_dir, load_library, pack_directories
+from bot.content.text import latex_to_text, normalize
+
+BUNDLED = bundled_content_dir()
+SEEDS = Path(__file__).resolve().parents[1] / "content" / "deep-learning"
+
+
+@pytest.fixture(scope="module")
+def library():
+    return load_library(pack_directories([BUNDLED]))
+
+
+def test_every_shipped_pack_loads_clean():
+    # One load over every shipped pack: a ContentError here lists every problem at once.
+    packs = pack_directories([BUNDLED])
+    assert packs, "no pack shipped"
+    load_library(packs)
+
+
+def test_bundled_pack_holds_all_of_the_seed(library):
+    assert library.stats() | {"aliases": 0} == {
+        "packs": 1,
+        "chapters": 24,
+        "terms": 504,
+        "aliases": 0,
+        "questions": 100,
+        "high_yield": 10,
+        "learning_steps": 14,
+        "specializations": 10,
+        "checklist": 12,
+    }
+    assert sorted(c.number for c in library.chapters.values()) == list(range(2, 26))
+    guide = library.guide
+    assert guide.answer_formula.startswith("Definition → Why it matters")
+    assert guide.mental_model.startswith("Deep learning systems learn useful representations")
+    pack = library.packs[0]
+    assert "Lamhot Siagian" in pack.credit.author
+
+
+def test_every_question_has_valid_related_terms_and_key_points(library):
+    for question in library.questions.values():
+        assert question.related, question.id
+        assert all(ref in library.terms for ref in question.related), question.id
+        assert 3 <= len(question.key_points) <= 6, question.id
+
+
+def test_repeated_terms_keep_both_entries(library):
+    for name in ("Gradient descent", "CLIP", "Sentiment analysis"):
+        entries = [t for t in library.terms.values() if t.term.lower() == name.lower()]
+        assert len(entries) == 2, name
+        assert len({t.id for t in entries}) == 2
+        assert len({t.chapter for t in entries}) == 2
+
+
+def test_text_is_clean(library):
+    texts = [f"{t.term} {t.definition} {t.tip}" for t in library.terms.values()]
+    assert not [t for t in texts if "$" in t or "\\" in t]
+    assert not [t for t in texts if "Denosing" in t]
+    assert library.lookup("ReLU").definition == "Activation that outputs max(0, x)."
+    assert all(t.term != "Topic" for t in library.terms.values())  # repeated table headers are gone
+
+
+def test_latex_renders_as_plain_text():
+    assert latex_to_text(r"outputs $\max(0, x)$.") == "outputs max(0, x)."
+    assert latex_to_text(r"x times $\text{sigmoid}(x)$") == "x times sigmoid(x)"
+    assert latex_to_text(r"$\frac{1}{n}$") == "(1)/(n)"
+
+
+@pytest.mark.parametrize(
+    ("query", "term_id"),
+    [
+        ("RNN", "rnn"),
+        ("recurrent neural network", "rnn"),
+        ("Recurrent Neural Network", "rnn"),
+        ("GAN", "generative-adversarial-networks"),
+        ("generative adversarial network", "generative-adversarial-networks"),
+        ("relu", "relu"),
+        ("  ReLU  ", "relu"),
+        ("rectified linear unit", "relu"),
+        ("batch-normalization", "batch-normalization"),
+        ("BATCH NORMALIZATION", "batch-normalization"),
+        ("Batch   Normalization", "batch-normalization"),
+        ("batchnorm", "batch-normalization"),
+        ("lstm", "lstm"),
+        ("backprop", "backpropagation"),
+    ],
+)
+def test_lookup_by_alias_case_and_spacing(library, query, term_id):
+    found = library.lookup(query)
+    assert found is not None, query
+    assert found.id == term_id
+
+
+def test_lookup_of_unknown_name_finds_nothing(library):
+    assert library.lookup("quantum blockchain synergy") is None
+    assert normalize("Back-Prop") == normalize("back prop") == "backprop"
+
+
+def test_chapter_index(library):
+    chapter = library.find_chapter("Neural Network Basics")
+    assert chapter is not None and chapter.number == 3
+    assert library.find_chapter("3") == chapter
+    terms = library.terms_in(chapter)
+    assert terms[0].term == "Artificial neuron"
+    assert all(library.chapter_of(t) == chapter for t in terms)
+
+
+# -- bad input: each class of problem gets its own clear message ------------------------------------------
+
+
+def write_pack(root: Path, *, meta=None, chapters=None, questions=None, raw: dict[str, str] | None = None) -> Path:
+    """Write a small pack; `raw` maps a relative path to verbatim file text (for syntax errors)."""
+    pack = root / "mini"
+    (pack / "chapters").mkdir(parents=True)
+    meta = (
+        meta
+        if meta is not None
+        else {
+            "id": "mini",
+            "title": "Mini pack",
+            "description": "A pack for tests.",
+            "version": "1",
+            "credit": {"title": "Test", "author": "Tester"},
+        }
+    )
+    (pack / "pack.yaml").write_text(yaml.safe_dump(meta))
+    chapters = (
+        chapters
+        if chapters is not None
+        else [
+            {
+                "number": 1,
+                "title": "Basics",
+                "introduction": "Intro.",
+                "terms": [
+                    {"id": "dropout", "term": "Dropout", "definition": "Randomly zeroes units.", "tip": "Regularizes."},
+                    {
+                        "id": "relu",
+                        "term": "ReLU",
+                        "aliases": ["Rectified linear unit"],
+                        "definition": "max(0, x).",
+                        "tip": "Fast.",
+                    },
+                ],
+            }
+        ]
+    )
+    for n, chapter in enumerate(chapters, start=1):
+        (pack / "chapters" / f"{n:02d}.yaml").write_text(yaml.safe_dump(chapter))
+    if questions is not None:
+        (pack / "questions.yaml").write_text(yaml.safe_dump({"questions": questions}))
+    for rel, text in (raw or {}).items():
+        (pack / rel).write_text(text)
+    return pack
+
+
+def problems(pack: Path) -> list[str]:
+    with pytest.raises(ContentError) as caught:
+        load_library([pack])
+    return [str(p) for p in caught.value.problems]
+
+
+def good_question(**changes):
+    return {"id": "q1", "question": "Why dropout?", "related": ["dropout"], "key_points": ["a", "b", "c"]} | changes
+
+
+def test_small_valid_pack_loads(tmp_path):
+    library = load_library([write_pack(tmp_path, questions=[good_question()])])
+    assert library.lookup("rectified linear unit").id == "relu"
+
+
+def test_yaml_syntax_error_names_file_and_line(tmp_path):
+    pack = write_pack(tmp_path, raw={"chapters/01.yaml": "number: 1\ntitle: [unclosed\nterms: []\n"})
+    found = problems(pack)
+    assert any("01.yaml" in p and "YAML syntax error" in p and "line " in p for p in found), found
+
+
+def test_missing_field_names_entry_and_field(tmp_path):
+    chapter = {"number": 1, "title": "Basics", "terms": [{"id": "dropout", "term": "Dropout", "tip": "x"}]}
+    found = problems(write_pack(tmp_path, chapters=[chapter]))
+    assert found == [f"{tmp_path / 'mini' / 'chapters' / '01.yaml'} [dropout]: missing field 'definition'"]
+
+
+def test_duplicate_id(tmp_path):
+    term = {"id": "dropout", "term": "Dropout", "definition": "d", "tip": "t"}
+    chapter = {"number": 1, "title": "Basics", "terms": [term, term | {"term": "Dropout again"}]}
+    found = problems(write_pack(tmp_path, chapters=[chapter]))
+    assert any("[dropout]" in p and "duplicate term id" in p for p in found), found
+
+
+def test_unknown_related_term(tmp_path):
+    found = problems(write_pack(tmp_path, questions=[good_question(related=["dropout", "nope"])]))
+    assert any("[q1]" in p and "unknown related term id 'nope'" in p for p in found), found
+
+
+def test_empty_text(tmp_path):
+    chapter = {"number": 1, "title": "Basics", "terms": [{"id": "x", "term": "X", "definition": "   ", "tip": "t"}]}
+    found = problems(write_pack(tmp_path, chapters=[chapter]))
+    assert any("[x]" in p and "field 'definition' is empty" in p for p in found), found
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "limit"),
+    [("definition", "d" * 4097, 4096), ("term", "t" * 101, 100)],
+)
+def test_text_over_discord_limits(tmp_path, field, value, limit):
+    term = {"id": "x", "term": "X", "definition": "d", "tip": "t"} | {field: value}
+    found = problems(write_pack(tmp_path, chapters=[{"number": 1, "title": "Basics", "terms": [term]}]))
+    assert any(f"field '{field}' is {len(value)} characters, over the limit of {limit}" in p for p in found), found
+
+
+def test_question_title_limit_and_key_point_count(tmp_path):
+    found = problems(write_pack(tmp_path, questions=[good_question(question="?" * 257, key_points=["only one"])]))
+    assert any("field 'question' is 257 characters, over the limit of 256" in p for p in found), found
+    assert any("field 'key_points' has 1 items, needs at least 3" in p for p in found), found
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    chapter = {
+        "number": 1,
+        "title": "Basics",
+        "terms": [{"id": "a", "term": "A", "tip": "t"}, {"id": "b", "term": "", "definition": "d", "tip": "t"}],
+    }
+    found = problems(write_pack(tmp_path, chapters=[chapter], questions=[good_question(related=["zzz"])]))
+    assert len(found) == 3, found
+
+
+def test_missing_pack_metadata(tmp_path):
+    pack = write_pack(tmp_path)
+    (pack / "pack.yaml").unlink()
+    assert problems(pack) == [f"{pack / 'pack.yaml'}: missing pack.yaml (every pack directory needs one)"]
+
+
+# -- the importer ------------------------------------------------------------------------------------------
+
+
+def test_importer_keeps_curated_entries(tmp_path):
+    seed = tmp_path / "seed.txt"
+    seed.write_text(
+        "Chapter 2\n\nBasics\n\nChapter Introduction\n\nThe intro.\n\n"
+        "Topic\tSimple Definition\tExam / Interview Tip\n"
+        "ReLU\tActivation that outputs $\\max(0, x)$.\tFast.\n"
+        "Topic\tSimple Definition\tExam / Interview Tip\n"
+        "Denosing U-Net\tPredicts noise.\tDiffusion backbone.\n"
+    )
+    out = tmp_path / "pack"
+    report = import_seed(seed, None, out)
+    assert report.terms_added == 2
+    path = out / "chapters" / "02-basics.yaml"
+    data = yaml.safe_load(path.read_text())
+    assert [t["id"] for t in data["terms"]] == ["relu", "denosing-u-net"]
+    assert data["terms"][0]["definition"] == "Activation that outputs max(0, x)."
+    # Curate: fix the typo and add an alias, then import again: nothing curated is overwritten.
+    data["terms"][1]["term"] = "Denoising U-Net"
+    data["terms"][0]["aliases"] = ["Rectified linear unit"]
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    again = import_seed(seed, None, out)
+    assert again.terms_added == 0
+    assert yaml.safe_load(path.read_text()) == data
+
+
+def test_importer_reproduces_the_bundled_skeleton(tmp_path):
+    # The seed files live outside the project; the test runs when they are beside the checkout.
+    seeds = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+    cheatsheet = next(seeds.glob("000_*.txt"), None) if seeds.is_dir() else None
+    if cheatsheet is None:
+        pytest.skip("seed text not present beside the checkout")
+    shutil.copytree(SEEDS, tmp_path / "pack")
+    report = import_seed(cheatsheet, next(seeds.glob("002_*.txt")), tmp_path / "pack")
+    assert (report.terms_added, report.questions_added, report.guide_sections_added) == (0, 0, 0)
