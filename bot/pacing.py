@@ -11,12 +11,13 @@ class Pacer:
     """A token bucket: `acquire()` returns at once while tokens last, then spaces callers out evenly.
 
     Discord answers 429 beyond 50 requests/s per bot; pacing a little below that keeps a burst (many
-    daily channels due in the same minute, a busy battle) from ever hitting the global limit.
+    daily channels due in the same minute, a busy battle) from ever hitting the global limit. Any one-second
+    window holds at most `rate + burst` requests, so the burst is kept small (a tenth of the rate).
     """
 
     def __init__(self, rate: float, burst: int | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         self.rate = rate
-        self.capacity = float(burst if burst is not None else max(1, int(rate)))
+        self.capacity = float(burst if burst is not None else max(1, int(rate / 10)))
         self._tokens = self.capacity
         self._clock = clock
         self._updated = clock()

@@ -10,8 +10,9 @@ import math
 import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from bot.content.models import Chapter, Guide, Pack, Question, Term
 from bot.content.text import normalize, tokenize
@@ -40,6 +41,11 @@ class SearchHit:
 # Field weights for full-text search: a match in the name says more than one in a tip.
 _FIELD_WEIGHTS = {"term": 4.0, "alias": 3.0, "question": 2.5, "definition": 1.5, "key point": 1.0, "tip": 1.0}
 
+_STOP_WORDS = frozenset(
+    {"a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "how", "in", "is", "it"}
+    | {"its", "of", "on", "or", "the", "to", "what", "when", "where", "which", "who", "why", "with", "you", "your"}
+)
+
 
 class Library:
     """Every loaded pack, indexed for lookups."""
@@ -57,6 +63,13 @@ class Library:
             for name in (term.term, *term.aliases):
                 self._names[normalize(name)].append((term.id, name))
         self._name_keys = list(self._names)
+        # Each name and alias as a phrase of word tokens, for finding the terms a text mentions.
+        self._phrases = [
+            (" ".join(tokenize(name)), term.id)
+            for term in self.terms.values()
+            for name in (term.term, *term.aliases)
+            if len(normalize(name)) >= 3
+        ]
         self._build_search_index()
 
     # -- lookups ---------------------------------------------------------------------------------------
@@ -93,10 +106,11 @@ class Library:
         return self.terms[found[0][0]] if found else None
 
     def fuzzy(self, query: str, limit: int = 25) -> list[NameMatch]:
-        """Rank terms by how well a name or alias matches `query`: exact, then prefix, then fuzzy similarity."""
+        """Rank terms by how well a name or alias matches `query`: exact, prefix, substring, words, then typos."""
         wanted = normalize(query)
         if not wanted:
             return [NameMatch(t, t.term, 0.0) for t in list(self.terms.values())[:limit]]
+        words = tokenize(query)
         scored: dict[str, NameMatch] = {}
 
         def offer(key: str, score: float) -> None:
@@ -117,12 +131,25 @@ class Library:
                 offer(key, 90.0 + 9.0 * len(wanted) / len(key))
             elif wanted in key:
                 offer(key, 75.0 + 10.0 * len(wanted) / len(key))
-        for key, score, _ in process.extract(
-            wanted, self._name_keys, scorer=fuzz.WRatio, limit=limit * 2, score_cutoff=60
-        ):
-            offer(key, min(score, 85.0) * 0.85)
+            elif len(words) > 1 and all(any(w.startswith(q) for w in self._name_words[key]) for q in words):
+                # Every typed word starts a word of the name: "grad desc" finds "Gradient descent".
+                offer(key, 70.0 + 10.0 * len(wanted) / len(key))
+        if len(wanted) >= 3:
+            # Typos. A name shorter than the query is compared whole only: inside "backpropogation" lies "gat"
+            # (GAT), which a partial comparison would rank as a near-perfect match.
+            for key in self._name_keys:
+                similarity = fuzz.ratio(wanted, key)
+                if len(key) >= len(wanted):
+                    similarity = max(similarity, fuzz.partial_ratio(wanted, key) * 0.95)
+                if similarity >= 72:
+                    offer(key, similarity * 0.8)
         ranked = sorted(scored.values(), key=lambda m: (-m.score, len(m.term.term), m.term.term))
         return ranked[:limit]
+
+    @cached_property
+    def _name_words(self) -> dict[str, set[str]]:
+        """Map each normalized name to the words of the names behind it (for multi-word queries)."""
+        return {key: {w for _, name in refs for w in tokenize(name)} for key, refs in self._names.items()}
 
     def random_term(self, rng: random.Random, chapter: Chapter | None = None) -> Term:
         """Pick a random term, from one chapter or from all."""
@@ -131,14 +158,12 @@ class Library:
 
     def related_terms(self, term: Term, limit: int = 5) -> list[Term]:
         """Return terms that this term's text names, then its chapter neighbours, up to `limit`."""
-        text = normalize(f"{term.definition} {term.tip}")
-        named = [
-            self.terms[tid]
-            for key, refs in self._names.items()
-            if len(key) >= 3 and key in text
-            for tid, _ in refs[:1]
-            if tid != term.id
-        ]
+        # Whole words only: a short name must not match inside a longer word ("GAN" in "organizations").
+        text = f" {' '.join(tokenize(f'{term.definition} {term.tip}'))} "
+        named = []
+        for phrase, term_id in self._phrases:
+            if term_id != term.id and (f" {phrase} " in text or f" {phrase}s " in text):
+                named.append(self.terms[term_id])
         chapter = self.chapter_of(term)
         pos = chapter.term_ids.index(term.id)
         neighbours = [self.terms[i] for i in chapter.term_ids[max(0, pos - 1) : pos + 2] if i != term.id]
@@ -174,15 +199,23 @@ class Library:
 
     def search(self, query: str, limit: int = 10) -> list[SearchHit]:
         """Rank terms and questions by TF-IDF over their fields; a whole-name match ranks first."""
-        tokens = [t for t in tokenize(query) if t in self._postings]
         scores: dict[int, float] = defaultdict(float)
         best_field: dict[int, tuple[float, str]] = {}
         total = len(self._docs)
-        for token in set(tokens):
-            postings = self._postings[token]
-            idf = math.log(1 + total / len({doc for doc, _, _ in postings}))
-            for doc, field, count in postings:
-                gain = idf * _FIELD_WEIGHTS[field] * (1 + math.log(count))
+        words = list(dict.fromkeys(tokenize(query)))
+        # Question words ("what is the …") match most questions and drown the word that matters; they count
+        # only when the query has nothing else.
+        words = [w for w in words if w not in _STOP_WORDS] or words
+        for token in words:
+            # A query word also finds its singular or plural ("embedding" ↔ "embeddings"), a little weaker.
+            gains: dict[tuple[int, str], float] = {}
+            for variant, weight in self._variants(token):
+                postings = self._postings[variant]
+                idf = math.log(1 + total / len({doc for doc, _, _ in postings}))
+                for doc, field, count in postings:
+                    gain = weight * idf * _FIELD_WEIGHTS[field] * (1 + math.log(count))
+                    gains[doc, field] = max(gain, gains.get((doc, field), 0.0))
+            for (doc, field), gain in gains.items():
                 scores[doc] += gain
                 if gain > best_field.get(doc, (0.0, ""))[0]:
                     best_field[doc] = (gain, field)
@@ -195,6 +228,20 @@ class Library:
             hits.append(SearchHit(kind, doc_id, title, best_field[doc][1], round(score, 3)))
         hits.sort(key=lambda h: (-h.score, h.title))
         return hits[:limit]
+
+    def _variants(self, token: str) -> list[tuple[str, float]]:
+        """Return the indexed forms of a query word: itself (weight 1) and its plural or singular (weight 0.8)."""
+        forms = [(token, 1.0)]
+        if len(token) > 3:
+            others = [token + "s", token + "es"]
+            if token.endswith("s"):
+                others += [token[:-1], token[:-2] if token.endswith("es") else ""]
+            if token.endswith("ies"):
+                others.append(token[:-3] + "y")
+            elif token.endswith("y"):
+                others.append(token[:-1] + "ies")
+            forms += [(form, 0.8) for form in dict.fromkeys(others) if form and form != token]
+        return [(form, weight) for form, weight in forms if form in self._postings]
 
     # -- figures ---------------------------------------------------------------------------------------
 

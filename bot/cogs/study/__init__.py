@@ -1,0 +1,151 @@
+"""Study lookups: /define, /search, /topics, /random, /question, /guide and /help.
+
+Every answer is private with a Share button that posts it publicly. The handlers only resolve their options;
+rendering lives in `_embeds` (pure embed builders) and `_views` (screens and restart-proof buttons).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs.study import _views as views
+from bot.cogs.study._embeds import GUIDE_SECTIONS
+from bot.content.index import Library
+from bot.content.models import Chapter
+from bot.content.text import normalize, truncate
+from bot.core.errors import UnknownChapter
+
+if TYPE_CHECKING:
+    from bot.app import InterviewBot
+
+CHOICE_LIMIT = 25
+CHOICE_NAME_LIMIT = 100
+
+
+def term_choices(library: Library, current: str) -> list[app_commands.Choice[str]]:
+    """Rank terms and aliases for /define's autocomplete: the term's name, with the alias that matched if any."""
+    matches = library.fuzzy(current, limit=CHOICE_LIMIT)
+    # Two chapters may define the same name ("Gradient descent"): the chapter tells them apart.
+    seen = Counter(normalize(m.term.term) for m in matches)
+    choices = []
+    for match in matches:
+        name = match.term.term
+        if normalize(match.name) != normalize(name):
+            name = f"{name} ({match.name})"
+        if seen[normalize(match.term.term)] > 1:
+            name = f"{name} · chapter {match.term.chapter}"
+        choices.append(app_commands.Choice(name=truncate(name, CHOICE_NAME_LIMIT), value=match.term.id))
+    return choices
+
+
+def chapter_choices(library: Library, current: str) -> list[app_commands.Choice[str]]:
+    """Offer the chapters whose number or title matches what was typed, in chapter order."""
+    wanted = normalize(current)
+    many_packs = len(library.packs) > 1
+    choices = []
+    for chapter in library.chapters.values():
+        title = normalize(chapter.title)
+        if wanted and not (wanted in title or wanted == str(chapter.number) or title.startswith(wanted)):
+            continue
+        name = f"{chapter.number} · {chapter.title}" + (f" ({chapter.pack})" if many_packs else "")
+        choices.append(app_commands.Choice(name=truncate(name, CHOICE_NAME_LIMIT), value=chapter.key))
+    return choices[:CHOICE_LIMIT]
+
+
+def resolve_chapter(library: Library, text: str | None) -> Chapter | None:
+    """Return the chapter an option names (key, number or title), None when left out; unknown ones are refused."""
+    if text is None or not text.strip():
+        return None
+    chapter = library.find_chapter(text.strip())
+    if chapter is None:
+        raise UnknownChapter(f"No chapter is called “{truncate(text, 100)}”. Pick one from the list, or see `/topics`.")
+    return chapter
+
+
+class Study(commands.Cog):
+    """Look up the content: terms, chapters, questions and the study guide."""
+
+    def __init__(self, bot: InterviewBot) -> None:
+        self.bot = bot
+
+    @property
+    def library(self) -> Library:
+        return self.bot.library
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(*views.DYNAMIC_ITEMS)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(*views.DYNAMIC_ITEMS)
+
+    async def _term_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice]:
+        return term_choices(self.library, current)
+
+    async def _chapter_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice]:
+        return chapter_choices(self.library, current)
+
+    @app_commands.command(name="define")
+    @app_commands.describe(term="A term or another name for it, e.g. backprop")
+    @app_commands.autocomplete(term=_term_autocomplete)
+    async def define(self, interaction: discord.Interaction, term: app_commands.Range[str, 1, 100]) -> None:
+        """Look up a term: its definition, an interview tip and related terms."""
+        found = self.library.lookup(term.strip())
+        if found is None:
+            card = views.suggestions_screen(self.library, term)
+        else:
+            card = views.term_screen(self.library, found)
+        await card.send(interaction)
+
+    @app_commands.command(name="search")
+    @app_commands.describe(query="Words to find in terms, definitions, tips and questions")
+    async def search(self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 80]) -> None:
+        """Search terms, definitions, tips and interview questions."""
+        await views.search_screen(self.library, " ".join(query.split())).send(interaction)
+
+    @app_commands.command(name="topics")
+    @app_commands.describe(chapter="A chapter to list; leave out to see all chapters")
+    @app_commands.autocomplete(chapter=_chapter_autocomplete)
+    async def topics(self, interaction: discord.Interaction, chapter: str | None = None) -> None:
+        """Browse the chapters and their terms."""
+        found = resolve_chapter(self.library, chapter)
+        await views.topics_screen(self.library, found.key if found else views.ALL).send(interaction)
+
+    @app_commands.command(name="random")
+    @app_commands.describe(chapter="Draw from this chapter only; leave out for any")
+    @app_commands.autocomplete(chapter=_chapter_autocomplete)
+    async def random(self, interaction: discord.Interaction, chapter: str | None = None) -> None:
+        """Show a random term card."""
+        found = resolve_chapter(self.library, chapter)
+        term = self.library.random_term(self.bot.rng, found)
+        await views.term_screen(self.library, term, another=found.key if found else views.ALL).send(interaction)
+
+    @app_commands.command(name="question")
+    @app_commands.describe(chapter="Draw from this chapter only; leave out for any")
+    @app_commands.autocomplete(chapter=_chapter_autocomplete)
+    async def question(self, interaction: discord.Interaction, chapter: str | None = None) -> None:
+        """Practise a random open interview question, then reveal its key points."""
+        found = resolve_chapter(self.library, chapter)
+        drawn = views.random_question(self.library, self.bot.rng, found)
+        await views.question_screen(self.library, drawn, another=found.key if found else views.ALL).send(interaction)
+
+    @app_commands.command(name="guide")
+    @app_commands.describe(section="Which part of the study guide to show")
+    @app_commands.choices(section=[app_commands.Choice(name=n, value=v) for v, n in GUIDE_SECTIONS.items()])
+    async def guide(self, interaction: discord.Interaction, section: app_commands.Choice[str]) -> None:
+        """Show a section of the study guide."""
+        await views.guide_screen(self.library, section.value).send(interaction)
+
+    @app_commands.command(name="help")
+    async def help(self, interaction: discord.Interaction) -> None:
+        """What this bot does and how to use it."""
+        await views.help_screen(self.library).send(interaction)
+
+
+async def setup(bot: InterviewBot) -> None:
+    """Add the study cog."""
+    await bot.add_cog(Study(bot))

@@ -1,0 +1,399 @@
+"""Screens (an embed plus its buttons) for the study lookups, and the restart-proof buttons that open them.
+
+Every screen has a *ref*, a short text naming what it shows: `define:<term id>`, `topics:<chapter key|all>:<page>`,
+`ask:<question id>`, `guide:<section>:<page>`, `search:<query>` or `help`. A button's custom_id is `iq:<ref>` (open
+it) or `iq:share:<ref>` (post it publicly), so the buttons carry everything they need and keep working after a
+restart: no state lives on the views.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+
+import discord
+
+from bot.app import report_failure
+from bot.cogs.study import _embeds as embeds
+from bot.content.index import Library
+from bot.content.models import Chapter, Question, Term
+from bot.content.text import truncate
+from bot.core.errors import BotError, UnknownChapter, UnknownTerm
+
+CUSTOM_ID_LIMIT = 100
+LABEL_LIMIT = 80
+OPTION_LIMIT = 100
+_REF = r"(?:define|topics|ask|guide|search):.+|help"
+ALL = "all"  # the scope of /random and /question without a chapter
+
+
+class UnknownQuestion(BotError):
+    """No open question has this id (any more)."""
+
+
+@dataclass
+class Card:
+    """What one screen shows: embeds and the components under them."""
+
+    embeds: list[discord.Embed]
+    view: discord.ui.View | None = None
+    content: str | None = field(default=None)
+
+    async def send(self, interaction: discord.Interaction, *, ephemeral: bool = True) -> None:
+        """Answer the interaction with this card as a new message (private unless told otherwise)."""
+        kwargs = {"view": self.view} if self.view is not None else {}
+        await interaction.response.send_message(
+            self.content,
+            embeds=self.embeds,
+            ephemeral=ephemeral,
+            allowed_mentions=discord.AllowedMentions.none(),
+            **kwargs,
+        )
+
+    async def show(self, interaction: discord.Interaction) -> None:
+        """Open this card from a button: replace a private message in place, else answer privately."""
+        message = interaction.message
+        if message is not None and message.flags.ephemeral:
+            await interaction.response.edit_message(content=self.content, embeds=self.embeds, view=self.view)
+        else:
+            await self.send(interaction)
+
+
+# -- buttons and menus -----------------------------------------------------------------------------------
+
+
+class _Guarded:
+    """Mixin: turn a dynamic item's failure into a private reply (discord.py only logs those)."""
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await self.run(interaction)
+        except Exception as exc:
+            await report_failure(interaction, exc)
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        raise NotImplementedError
+
+
+def _library(interaction: discord.Interaction) -> Library:
+    return interaction.client.library  # type: ignore[attr-defined]
+
+
+class Open(_Guarded, discord.ui.DynamicItem[discord.ui.Button], template=rf"iq:(?P<ref>{_REF})"):
+    """A button that opens a screen (a term, a chapter page, a question …) for whoever presses it."""
+
+    def __init__(
+        self,
+        ref: str,
+        label: str,
+        *,
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+        row: int | None = None,
+        disabled: bool = False,
+        emoji: str | None = None,
+    ) -> None:
+        button = discord.ui.Button(
+            label=truncate(label, LABEL_LIMIT), custom_id=f"iq:{ref}", style=style, disabled=disabled, emoji=emoji
+        )
+        super().__init__(button, row=row)
+        self.ref = ref
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
+        return cls(match["ref"], item.label or "Open", style=item.style)
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        await screen(_library(interaction), self.ref).show(interaction)
+
+
+class Share(_Guarded, discord.ui.DynamicItem[discord.ui.Button], template=rf"iq:share:(?P<ref>{_REF})"):
+    """A button that posts a screen publicly in the channel, saying who shared it (without pinging)."""
+
+    def __init__(self, ref: str, *, row: int | None = None) -> None:
+        button = discord.ui.Button(
+            label="Share", emoji="📣", custom_id=f"iq:share:{ref}", style=discord.ButtonStyle.primary
+        )
+        super().__init__(button, row=row)
+        self.ref = ref
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
+        return cls(match["ref"])
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        card = screen(_library(interaction), self.ref, public=True)
+        card.content = f"Shared by {interaction.user.mention}"
+        await card.send(interaction, ephemeral=False)
+
+
+class Another(
+    _Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:(?P<what>random|question):(?P<scope>.+)"
+):
+    """A button that draws another random term or question (from one chapter or all) using the bot's rng."""
+
+    def __init__(self, what: str, scope: str, *, row: int | None = None) -> None:
+        label = "Another term" if what == "random" else "Another question"
+        button = discord.ui.Button(label=label, emoji="🎲", custom_id=f"iq:{what}:{scope}")
+        super().__init__(button, row=row)
+        self.what = what
+        self.scope = scope
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
+        return cls(match["what"], match["scope"])
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        library = _library(interaction)
+        chapter = None if self.scope == ALL else scope_chapter(library, self.scope)
+        rng = interaction.client.rng  # type: ignore[attr-defined]
+        if self.what == "random":
+            card = term_screen(library, library.random_term(rng, chapter), another=self.scope)
+        else:
+            card = question_screen(library, random_question(library, rng, chapter), another=self.scope)
+        await card.show(interaction)
+
+
+class KeyPoints(_Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:keypoints:(?P<question>.+)"):
+    """A button that reveals a question's key points privately to whoever presses it."""
+
+    def __init__(self, question_id: str, *, row: int | None = None) -> None:
+        button = discord.ui.Button(
+            label="Show key points",
+            emoji="🔑",
+            custom_id=f"iq:keypoints:{question_id}",
+            style=discord.ButtonStyle.success,
+        )
+        super().__init__(button, row=row)
+        self.question_id = question_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
+        return cls(match["question"])
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        library = _library(interaction)
+        await key_points_screen(library, find_question(library, self.question_id)).send(interaction)
+
+
+class Pick(_Guarded, discord.ui.DynamicItem[discord.ui.Select], template=r"iq:pick"):
+    """A menu whose options are screen refs (a page's terms, or chapters): opens the one picked."""
+
+    def __init__(self, options: list[discord.SelectOption], placeholder: str, *, row: int | None = None) -> None:
+        select = discord.ui.Select(custom_id="iq:pick", options=options, placeholder=placeholder)
+        super().__init__(select, row=row)
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Select, match: re.Match[str]):
+        return cls(list(item.options), item.placeholder or "")
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        ref = self.item.values[0] if self.item.values else ""
+        if not re.fullmatch(_REF, ref):
+            raise BotError("That choice is not available any more; run the command again.")
+        await screen(_library(interaction), ref).show(interaction)
+
+
+DYNAMIC_ITEMS = (Open, Share, Another, KeyPoints, Pick)
+
+
+def _fits(custom_id: str) -> bool:
+    return len(custom_id) <= CUSTOM_ID_LIMIT
+
+
+def _add(view: discord.ui.View, item: discord.ui.Item) -> None:
+    """Add an item unless its custom_id would exceed Discord's limit (a long query cannot be carried)."""
+    custom_id = getattr(item, "custom_id", "")
+    if _fits(custom_id):
+        view.add_item(item)
+
+
+def _view() -> discord.ui.View:
+    # timeout=None: the buttons are dynamic items, dispatched by custom_id, so the view itself is never stored.
+    return discord.ui.View(timeout=None)
+
+
+def _open_terms(view: discord.ui.View, terms: list[Term], *, row: int) -> None:
+    for term in terms[:5]:
+        _add(view, Open(f"define:{term.id}", term.term, row=row))
+
+
+# -- screens -----------------------------------------------------------------------------------------------
+
+
+def scope_chapter(library: Library, key: str) -> Chapter:
+    """Return the chapter a button's scope names, or tell the user it is gone."""
+    chapter = library.chapters.get(key)
+    if chapter is None:
+        raise UnknownChapter("That chapter is not in the library any more. Pick one with `/topics`.")
+    return chapter
+
+
+def find_question(library: Library, question_id: str) -> Question:
+    """Return the question with this id, or tell the user it is gone."""
+    question = library.questions.get(question_id)
+    if question is None:
+        raise UnknownQuestion("That question is not in the library any more. Try `/question`.")
+    return question
+
+
+def random_question(library: Library, rng: random.Random, chapter: Chapter | None) -> Question:
+    """Pick a random open question, from one chapter or from all."""
+    pool = library.questions_in(chapter)
+    if not pool:
+        where = f"in {embeds.chapter_label(chapter)}" if chapter else "in the library"
+        raise BotError(f"There are no open questions {where} yet. Try another chapter or leave it out.")
+    return rng.choice(pool)
+
+
+def term_screen(library: Library, term: Term, *, public: bool = False, another: str | None = None) -> Card:
+    """A term card with its related terms, its chapter, and Share (and Another for /random)."""
+    view = _view()
+    _open_terms(view, library.related_terms(term, limit=5), row=0)
+    chapter = library.chapter_of(term)
+    page = chapter.term_ids.index(term.id) // embeds.TERMS_PER_PAGE + 1
+    _add(view, Open(f"topics:{chapter.key}:{page}", f"Chapter {chapter.number}", emoji="📚", row=1))
+    if another is not None and not public:
+        _add(view, Another("random", another, row=1))
+    if not public:
+        _add(view, Share(f"define:{term.id}", row=1))
+    return Card([embeds.term_card(library, term)], view)
+
+
+def suggestions_screen(library: Library, query: str) -> Card:
+    """The private answer to a name that is no term: the closest terms as buttons."""
+    candidates = [m.term for m in library.fuzzy(query, limit=5)]
+    view = _view()
+    _open_terms(view, candidates, row=0)
+    return Card([embeds.suggestions_embed(query, candidates)], view if candidates else None)
+
+
+def search_screen(library: Library, query: str, *, public: bool = False) -> Card:
+    """Full-text results with buttons to open the top hits."""
+    hits = library.search(query, limit=10)
+    view = _view()
+    for n, hit in enumerate(hits[:5], start=1):
+        ref = f"define:{hit.id}" if hit.kind == "term" else f"ask:{hit.id}"
+        emoji = "📖" if hit.kind == "term" else "❓"
+        _add(view, Open(ref, f"{n}. {hit.title}", emoji=emoji, row=0))
+    if not hits:
+        _open_terms(view, [m.term for m in library.fuzzy(query, limit=5)], row=0)
+    if hits and not public:
+        _add(view, Share(f"search:{query}", row=1))
+    return Card([embeds.search_embed(library, query, hits)], view if view.children else None)
+
+
+def _pager(view: discord.ui.View, base: str, page: int, count: int, *, row: int) -> None:
+    """Add Previous / Next buttons (custom ids differ by page, so they never collide) when there are pages."""
+    if count <= 1:
+        return
+    _add(view, Open(f"{base}:{page - 1}", "Previous", emoji="◀️", disabled=page <= 1, row=row))
+    _add(view, Open(f"{base}:{page + 1}", "Next", emoji="▶️", disabled=page >= count, row=row))
+
+
+def topics_screen(library: Library, scope: str, page: int = 1, *, public: bool = False) -> Card:
+    """The chapter list (scope "all") or one chapter's page of terms, with paging and a menu to open one."""
+    view = _view()
+    if scope == ALL:
+        shown = embeds.chapters_page(library, page)
+        chapters = list(library.chapters.values())
+        first = (shown.number - 1) * embeds.CHAPTERS_PER_PAGE
+        options = [
+            discord.SelectOption(
+                label=truncate(f"{c.number}. {c.title}", OPTION_LIMIT),
+                value=f"topics:{c.key}:1",
+                description=f"{len(c.term_ids)} terms",
+            )
+            for c in chapters[first : first + embeds.CHAPTERS_PER_PAGE]
+        ]
+        placeholder = "Open a chapter…"
+    else:
+        chapter = scope_chapter(library, scope)
+        shown = embeds.chapter_page(library, chapter, page)
+        first = (shown.number - 1) * embeds.TERMS_PER_PAGE
+        options = [
+            discord.SelectOption(
+                label=truncate(t.term, OPTION_LIMIT),
+                value=f"define:{t.id}",
+                description=embeds.short_definition(t, OPTION_LIMIT),
+            )
+            for t in library.terms_in(chapter)[first : first + embeds.TERMS_PER_PAGE]
+        ]
+        placeholder = "Open a term…"
+    options = [o for o in options if len(o.value) <= OPTION_LIMIT][:25]
+    if options:
+        view.add_item(Pick(options, placeholder, row=0))
+    _pager(view, f"topics:{scope}", shown.number, shown.count, row=1)
+    if scope != ALL:
+        _add(view, Open(f"topics:{ALL}:1", "All chapters", emoji="📚", row=1))
+    if not public:
+        _add(view, Share(f"topics:{scope}:{shown.number}", row=1))
+    return Card([shown.embed], view)
+
+
+def question_screen(library: Library, question: Question, *, public: bool = False, another: str | None = None) -> Card:
+    """An open question with Show key points (and Another, Share when private)."""
+    view = _view()
+    _add(view, KeyPoints(question.id, row=0))
+    if another is not None and not public:
+        _add(view, Another("question", another, row=0))
+    if not public:
+        _add(view, Share(f"ask:{question.id}", row=0))
+    return Card([embeds.question_card(library, question)], view)
+
+
+def key_points_screen(library: Library, question: Question) -> Card:
+    """The private reveal: key points, related terms as buttons, the answer formula as a hint."""
+    view = _view()
+    _open_terms(view, [library.terms[r] for r in question.related if r in library.terms], row=0)
+    return Card([embeds.key_points_embed(library, question)], view if view.children else None)
+
+
+def guide_screen(library: Library, section: str, page: int = 1, *, public: bool = False) -> Card:
+    """One page of a guide section, with paging when it needs more than one."""
+    pages = embeds.guide_pages(library, section)
+    page = embeds.clamp_page(page, len(pages))
+    view = _view()
+    _pager(view, f"guide:{section}", page, len(pages), row=0)
+    if not public:
+        _add(view, Share(f"guide:{section}:{page}", row=0))
+    return Card([pages[page - 1]], view if view.children else None)
+
+
+def help_screen(library: Library, *, public: bool = False) -> Card:
+    """What the bot does, with Share when private."""
+    view = _view()
+    if not public:
+        _add(view, Share("help", row=0))
+    return Card([embeds.help_embed(library)], view if view.children else None)
+
+
+def _split_page(rest: str) -> tuple[str, int]:
+    """Split "<scope>:<page>" (the scope may itself contain a colon)."""
+    scope, _, page = rest.rpartition(":")
+    return scope, int(page) if page.isdigit() else 1
+
+
+def screen(library: Library, ref: str, *, public: bool = False) -> Card:
+    """Render the screen a ref names; unknown or stale refs become a private explanation."""
+    kind, _, rest = ref.partition(":")
+    if kind == "define":
+        term = library.terms.get(rest)
+        if term is None:
+            raise UnknownTerm("That term is not in the library any more. Try `/define` or `/search`.")
+        return term_screen(library, term, public=public)
+    if kind == "topics":
+        scope, page = _split_page(rest)
+        return topics_screen(library, scope, page, public=public)
+    if kind == "ask":
+        return question_screen(library, find_question(library, rest), public=public)
+    if kind == "guide":
+        section, page = _split_page(rest)
+        if section not in embeds.GUIDE_SECTIONS:
+            raise BotError("That guide section does not exist. Try `/guide`.")
+        return guide_screen(library, section, page, public=public)
+    if kind == "search":
+        return search_screen(library, rest, public=public)
+    if kind == "help":
+        return help_screen(library, public=public)
+    raise BotError("That button is not available any more; run the command again.")

@@ -1,0 +1,102 @@
+"""Helpers for pytest fixtures: run a stand-in, run a bot against it, fail on logged errors.
+
+discord.py only logs an exception raised in a command, view or modal; it never reaches the test. So a
+test must fail on ERROR log records as well as on the stand-in's `problems()`, or a broken handler shows
+up only as a time-out. A conftest might read:
+
+    @pytest.fixture
+    async def standin():
+        with collect_errors() as errors:
+            async with running_standin() as standin:
+                yield standin
+        assert not standin.problems() + errors.messages()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import TypeVar
+
+import discord
+
+from .server import StandIn
+
+TOKEN = "standin.bot.token"  # any token: the stand-in does not check it
+ClientT = TypeVar("ClientT", bound=discord.Client)
+
+
+@contextlib.asynccontextmanager
+async def running_standin(**options: object) -> AsyncIterator[StandIn]:
+    """Start a stand-in (options go to StandIn), and stop it afterwards."""
+    standin = StandIn(**options)  # type: ignore[arg-type]
+    await standin.start()
+    try:
+        yield standin
+    finally:
+        await standin.stop()
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    bot: ClientT,
+    *,
+    token: str = TOKEN,
+    timeout: float = 10.0,  # noqa: ASYNC109
+) -> AsyncIterator[ClientT]:
+    """Run `bot.start()` in a task until `on_ready`, yield the bot, then close it.
+
+    The bot must already point at the stand-in (`discord.http.Route.BASE = standin.api_base`). An error
+    while starting (login, setup_hook, command sync) is raised here instead of hanging.
+    """
+    if not discord.http.Route.BASE.startswith("http://127.0.0.1:"):
+        raise RuntimeError(f"the bot would call {discord.http.Route.BASE}, not a stand-in")
+    task = asyncio.create_task(bot.start(token), name="standin-bot")
+    try:
+        async with asyncio.timeout(timeout):
+            while not bot.is_ready():
+                if task.done():
+                    task.result()  # raises what stopped the bot
+                    raise RuntimeError("the bot stopped before it was ready")
+                await asyncio.sleep(0.01)
+        yield bot
+    finally:
+        await bot.close()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+class ErrorCollector(logging.Handler):
+    """A logging handler that keeps ERROR (and worse) records."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep the record."""
+        self.records.append(record)
+
+    def messages(self) -> list[str]:
+        """Return each record as `logger: message` with its exception's last line."""
+        found = []
+        for record in self.records:
+            text = f"{record.name}: {record.getMessage()}"
+            if record.exc_info and record.exc_info[1] is not None:
+                text += f" ({type(record.exc_info[1]).__name__}: {record.exc_info[1]})"
+            found.append(text)
+        return found
+
+
+@contextlib.contextmanager
+def collect_errors(logger: str = "") -> Iterator[ErrorCollector]:
+    """Collect ERROR records of `logger` (default: the root, so every library) while in the block."""
+    collector = ErrorCollector()
+    target = logging.getLogger(logger)
+    target.addHandler(collector)
+    try:
+        yield collector
+    finally:
+        target.removeHandler(collector)

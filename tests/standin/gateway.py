@@ -1,0 +1,143 @@
+"""Discord's Gateway for one bot: HELLO, heartbeats, IDENTIFY → READY + GUILD_CREATE, RESUME, dispatch.
+
+Frames are plain JSON text: discord.py asks for `compress=zlib-stream` but inflates only binary frames.
+Sessions outlive their connections, so a bot that lost its connection RESUMEs and gets what it missed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from .world import World
+
+log = logging.getLogger(__name__)
+
+PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)  # members, presences, message content
+
+
+@dataclass(eq=False)
+class Session:
+    """A gateway session: what was dispatched to it (for RESUME) and its current connection."""
+
+    id: str
+    shard: list[int]
+    seq: int = 0
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    ws: web.WebSocketResponse | None = None
+
+
+class Gateway:
+    """The websocket side of the stand-in; the latest identified session is the bot's."""
+
+    def __init__(self, world: World, *, on_frame: Callable[[], None]) -> None:
+        self.world = world
+        self.resume_url = ""  # READY's resume_gateway_url; the server sets it once it has a port
+        self.frames: list[dict[str, Any]] = []  # what bots sent, heartbeats aside
+        # Discord closes with 4014 when a bot asks for privileged intents its application lacks.
+        self.privileged_intents_enabled = False
+        self.heartbeat_interval_ms = 41_250
+        self.session: Session | None = None
+        self._sessions: dict[str, Session] = {}
+        self._sockets: set[web.WebSocketResponse] = set()
+        self._on_frame = on_frame
+
+    @property
+    def connected(self) -> bool:
+        """Whether a bot holds an open session."""
+        return self.session is not None and self.session.ws is not None
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send an event to the bot; while it is reconnecting, it gets it on RESUME."""
+        if self.session is None:
+            raise RuntimeError("no bot has identified with the stand-in yet")
+        await self._send_event(self.session, event, data)
+
+    async def drop_connections(self, code: int = 4000) -> None:
+        """Close every connection from Discord's side; after 4000 discord.py RESUMEs its session."""
+        for ws in list(self._sockets):
+            await ws.close(code=code, message=b"closed by the stand-in")
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        """Serve one websocket connection."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.add(ws)
+        session: Session | None = None
+        await ws.send_json({"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms}, "s": None, "t": None})
+        try:
+            async for message in ws:
+                if message.type is not WSMsgType.TEXT:
+                    continue
+                frame = json.loads(message.data)
+                if frame.get("op") == 1:
+                    await ws.send_json({"op": 11, "d": None})
+                    continue
+                self.frames.append(frame)
+                if frame.get("op") == 2:
+                    session = await self._identify(ws, frame["d"])
+                elif frame.get("op") == 6:
+                    session = await self._resume(ws, frame["d"])
+                self._on_frame()
+        finally:
+            self._sockets.discard(ws)
+            if session is not None and session.ws is ws:
+                session.ws = None
+        return ws
+
+    async def _identify(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> Session | None:
+        if data.get("intents", 0) & PRIVILEGED_INTENTS and not self.privileged_intents_enabled:
+            await ws.close(code=4014, message=b"Disallowed intent(s).")
+            return None
+        session = Session(uuid.uuid4().hex, data.get("shard", [0, 1]), ws=ws)
+        self._sessions[session.id] = self.session = session
+        ready = {
+            "v": 10,
+            "user": self.world.bot_user.payload() | {"verified": True, "mfa_enabled": False, "flags": 0},
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in self.world.guilds],
+            "session_id": session.id,
+            "session_type": "normal",
+            "resume_gateway_url": self.resume_url,
+            "shard": session.shard,
+            "application": {"id": str(self.world.application_id), "flags": 0},
+            "private_channels": [],
+            "relationships": [],
+            "presences": [],
+            "guild_join_requests": [],
+            "geo_ordered_rtc_regions": [],
+            "_trace": ["discord-standin"],
+        }
+        await self._send_event(session, "READY", ready)
+        for guild in self.world.guilds:
+            await self._send_event(session, "GUILD_CREATE", guild.gateway_payload())
+        return session
+
+    async def _resume(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> Session | None:
+        session = self._sessions.get(data.get("session_id", ""))
+        if session is None:
+            # Never expected: after op 9 discord.py re-identifies at discord.com, not here.
+            log.error("RESUME of unknown session %s", data.get("session_id"))
+            await ws.send_json({"op": 9, "d": False, "s": None, "t": None})
+            return None
+        # Replay what the bot missed, in order, before new events may go to this connection.
+        seen = data.get("seq") or 0
+        while missed := [frame for frame in session.sent if frame["s"] > seen]:
+            for frame in missed:
+                await ws.send_json(frame)
+                seen = frame["s"]
+        session.ws = ws
+        await self._send_event(session, "RESUMED", {})
+        return session
+
+    async def _send_event(self, session: Session, event: str, data: dict[str, Any]) -> None:
+        session.seq += 1
+        frame = {"op": 0, "t": event, "s": session.seq, "d": data}
+        session.sent.append(frame)
+        if session.ws is not None and not session.ws.closed:
+            await session.ws.send_json(frame)
