@@ -95,6 +95,9 @@ class BotEnv:
         except BaseException:
             await stack.aclose()
             raise
+        # The scheduler runs on the wall clock: keep it from firing during a test (its jobs stay registered, and
+        # tests run what a job would run, with the injected clock).
+        bot.scheduler.pause()
         self._stack, self.bot = stack, bot
         self.starts += 1
         return bot

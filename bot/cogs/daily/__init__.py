@@ -1,0 +1,241 @@
+"""The daily question: /daily setup|stop|status|post for admins, /streak for everyone.
+
+Handlers validate their options and call the core, the repository or the poster; `_posting` posts (and
+schedules), `_views` holds the restart-proof buttons and the answer modal, `_render` builds what is shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Literal, TypeVar
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import report_failure
+from bot.cogs.daily import _render as render
+from bot.cogs.daily import _views as views
+from bot.cogs.daily._posting import DailyPoster, Outcome
+from bot.core import daily
+from bot.core.daily import DailyError
+from bot.repos.daily import DailyRepo
+
+if TYPE_CHECKING:
+    from bot.app import InterviewBot
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# What the bot needs in a daily channel, with the names Discord's settings show.
+NEEDED_PERMISSIONS = {
+    "view_channel": "View Channel",
+    "send_messages": "Send Messages",
+    "embed_links": "Embed Links",
+    "create_public_threads": "Create Public Threads",
+}
+
+
+def admin_only() -> Callable[[T], T]:
+    """Refuse the command outside a server or to members without Manage Server (Discord hides it too)."""
+
+    def predicate(interaction: discord.Interaction) -> bool:
+        if interaction.guild is None:
+            raise app_commands.NoPrivateMessage()
+        if not interaction.permissions.manage_guild:
+            raise app_commands.MissingPermissions(["manage_guild"])
+        return True
+
+    return app_commands.check(predicate)
+
+
+def missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member) -> list[str]:
+    """Return the names of the permissions the bot lacks in the channel for a daily question."""
+    have = channel.permissions_for(me)
+    return [label for flag, label in NEEDED_PERMISSIONS.items() if not getattr(have, flag)]
+
+
+class Daily(commands.Cog):
+    """A question a day in chosen channels, answered with buttons, with streaks and points."""
+
+    daily_group = app_commands.Group(
+        name="daily",
+        description="Set up the daily question in this server's channels.",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+
+    def __init__(self, bot: InterviewBot) -> None:
+        self.bot = bot
+        self.repo = DailyRepo(bot.db)
+        self.poster = DailyPoster(bot, self.repo)
+        # Set once the start-up catch-up is done (tests wait on it; so could a health check).
+        self.caught_up = asyncio.Event()
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(*views.DYNAMIC_ITEMS)
+        count = await self.poster.rebuild()
+        log.info("scheduled %d daily question channel(s)", count)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(*views.DYNAMIC_ITEMS)
+        self.poster.stop()
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Post what was missed while the bot was away (again after a reconnect: it is idempotent)."""
+        try:
+            outcomes = await self.poster.catch_up(self.bot.clock())
+        finally:
+            self.caught_up.set()
+        posted = [c for c, o in outcomes.items() if o.status == "posted"]
+        if posted:
+            log.info("caught up the daily question in %d channel(s)", len(posted))
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Handle the answer modal by its custom_id, so a modal opened before a restart is still saved."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        match = views.MODAL_ID.fullmatch(str((interaction.data or {}).get("custom_id", "")))
+        if match is None:
+            return
+        try:
+            await views.submit_answer(interaction, int(match["post"]))
+        except Exception as exc:
+            await report_failure(interaction, exc)
+
+    # -- admin commands ---------------------------------------------------------------------------------
+
+    async def _timezone_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice]:
+        return [app_commands.Choice(name=n, value=n) for n in daily.suggest_timezones(current)]
+
+    @daily_group.command(name="setup")
+    @admin_only()
+    @app_commands.describe(
+        channel="The channel to post in",
+        time="The local posting time, 24-hour HH:MM (e.g. 09:00)",
+        timezone="The time zone of that time, e.g. Europe/London",
+        chapters="Only these chapters: numbers or titles, comma-separated (leave out for all)",
+        kind="definitions (multiple choice), interview (open questions) or mixed",
+    )
+    @app_commands.autocomplete(timezone=_timezone_autocomplete)
+    async def setup(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        time: app_commands.Range[str, 1, 5],
+        timezone: app_commands.Range[str, 1, 64],
+        chapters: app_commands.Range[str, 1, 200] | None = None,
+        kind: Literal["definitions", "interview", "mixed"] = "mixed",
+    ) -> None:
+        """Post a daily question in a channel at a local time."""
+        post_time = daily.parse_post_time(time)
+        zone = daily.resolve_timezone(timezone)
+        keys = daily.parse_chapters(self.bot.library, chapters)
+        size = daily.check_pool(self.bot.library, kind, keys)
+        assert interaction.guild is not None
+        missing = missing_permissions(channel, interaction.guild.me)
+        if missing:
+            raise DailyError(
+                f"I can't run the daily question in {channel.mention}: I'm missing {', '.join(missing)} there. "
+                "Allow these for me in the channel's permissions, then run /daily setup again."
+            )
+        now = self.bot.clock()
+        saved = await self.repo.save_channel(
+            channel_id=channel.id,
+            guild_id=interaction.guild.id,
+            post_time=post_time,
+            timezone=zone,
+            kind=kind,
+            chapters=keys,
+            set_by=interaction.user.id,
+            now=now,
+            seed=self.bot.rng.getrandbits(48),
+        )
+        self.poster.schedule(saved)
+        first = await self.poster.next_post_time(saved, now)
+        await interaction.response.send_message(
+            render.setup_reply(self.bot.library, saved, channel.mention, size, first), ephemeral=True
+        )
+
+    @daily_group.command(name="stop")
+    @admin_only()
+    @app_commands.describe(channel="The channel whose daily question to stop")
+    async def stop(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+        """Stop the daily question in a channel."""
+        assert interaction.guild is not None
+        if not await self.repo.disable_channel(channel.id, interaction.guild.id):
+            raise DailyError(f"No daily question runs in {channel.mention}.")
+        self.poster.unschedule(channel.id)
+        await interaction.response.send_message(
+            f"Stopped the daily question in {channel.mention}. Its history and streaks are kept.", ephemeral=True
+        )
+
+    @daily_group.command(name="status")
+    @admin_only()
+    async def status(self, interaction: discord.Interaction) -> None:
+        """Show every daily channel of this server: settings, next and last post."""
+        assert interaction.guild is not None
+        now = self.bot.clock()
+        statuses = []
+        for channel in await self.repo.channels(interaction.guild.id):
+            posts = await self.repo.posted(channel.channel_id, limit=2)
+            latest = posts[0] if posts else None
+            answers = (await self.poster.with_counts(latest)).answered if latest else 0
+            previous = await self.poster.with_counts(posts[1]) if len(posts) > 1 else None
+            found = interaction.guild.get_channel(channel.channel_id)
+            name = found.name if found else str(channel.channel_id)
+            next_post = await self.poster.next_post_time(channel, now)
+            statuses.append(render.ChannelStatus(channel, name, next_post, latest, answers, previous))
+        embed = render.status_embed(self.bot.library, interaction.guild.name, statuses)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @daily_group.command(name="post")
+    @admin_only()
+    @app_commands.describe(channel="The daily channel to post today's question in now")
+    async def post(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+        """Post today's question now, if today's is not out yet."""
+        settings = await self.repo.channel(channel.id)
+        if settings is None or not settings.enabled or settings.guild_id != interaction.guild_id:
+            raise DailyError(f"No daily question runs in {channel.mention}: set it up with /daily setup first.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        outcome = await self.poster.post_daily(channel.id, self.bot.clock(), manual=True)
+        await interaction.followup.send(self._post_reply(outcome, channel), ephemeral=True)
+
+    @staticmethod
+    def _post_reply(outcome: Outcome, channel: discord.TextChannel) -> str:
+        post = outcome.post
+        link = f"https://discord.com/channels/{channel.guild.id}/{channel.id}/{post.message_id}" if post else ""
+        if outcome.status == "posted":
+            return f"Posted today's question in {channel.mention}: {link}"
+        if outcome.status == "exists" and post is not None and post.state == "posted":
+            return f"Today's question is already out in {channel.mention}: {link}"
+        if outcome.status == "exists":
+            return f"Today's question in {channel.mention} is being posted right now."
+        if outcome.status == "forbidden":
+            return f"I couldn't post in {channel.mention}: check my permissions there."
+        return f"I couldn't post in {channel.mention} just now; I'll keep trying."
+
+    # -- everyone ---------------------------------------------------------------------------------------
+
+    @app_commands.command(name="streak")
+    @app_commands.guild_only()
+    @app_commands.describe(member="Whose streak to show (leave out for yours)")
+    async def streak(self, interaction: discord.Interaction, member: discord.Member | None = None) -> None:
+        """Show a daily-question streak: current, longest, freezes and answers this week."""
+        if interaction.guild is None:
+            raise app_commands.NoPrivateMessage()
+        who = member or interaction.user
+        row = await self.repo.streak(interaction.guild.id, who.id)
+        week = await self.repo.answers_since(interaction.guild.id, who.id, self.bot.clock() - timedelta(days=7))
+        embed = render.streak_embed(who.display_name, row, week)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+async def setup(bot: InterviewBot) -> None:
+    """Add the daily cog."""
+    await bot.add_cog(Daily(bot))

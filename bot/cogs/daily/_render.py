@@ -1,0 +1,264 @@
+"""What the daily question looks like: the post, the reveal, private feedback, /daily status and /streak.
+
+Pure builders (library and stored facts in, embeds and text out) that keep within Discord's limits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import discord
+
+from bot.content.index import Library
+from bot.content.models import Question
+from bot.content.text import truncate
+from bot.core import daily
+from bot.core.choices import mask_term
+from bot.core.daily import RATINGS, Reveal
+from bot.core.streaks import MAX_FREEZES, Streak
+from bot.repos.daily import Answer, DailyChannel, Post, StreakRow
+
+COLOUR = discord.Colour.blurple()
+FIELD = 1024
+DESCRIPTION = 4096
+CONTENT = 2000
+RATING_MARKS = {"nailed": "🟢", "partly": "🟡", "missed": "🔴"}
+
+
+@dataclass(frozen=True, slots=True)
+class PastPost:
+    """A closed post with its answer counts, for the reveal: option counts or (open question) rating counts."""
+
+    post: Post
+    counts: tuple[int, ...] = ()
+    answered: int = 0
+    ratings: dict[str, int] | None = None
+
+
+def day_label(day: date) -> str:
+    """Return a date as "Monday 9 March"."""
+    return f"{day:%A} {day.day} {day:%B}"
+
+
+def timestamp(moment: datetime, style: str) -> str:
+    """Return a Discord timestamp (`<t:…:R>` shows "in 3 hours" in each reader's own time zone)."""
+    return f"<t:{int(moment.timestamp())}:{style}>"
+
+
+def option_names(library: Library, post: Post) -> tuple[str, ...]:
+    """Return the names of a multiple-choice post's options (a term that left the library shows as such)."""
+    return tuple(library.terms[t].term if t in library.terms else "(removed term)" for t in post.options)
+
+
+def answer_name(library: Library, post: Post) -> str:
+    """Return the right option's name (multiple choice) or the question's text (open)."""
+    if post.is_choice and post.answer is not None:
+        return option_names(library, post)[post.answer]
+    question = daily.item_question(library, post.item or "")
+    return question.text if question else "(removed question)"
+
+
+def _members(count: int) -> str:
+    return "1 member" if count == 1 else f"{count} members"
+
+
+def reveal_text(library: Library, past: PastPost) -> str:
+    """Return the outcome of a closed post: the answer with the distribution, or the open question's ratings."""
+    post = past.post
+    if post.is_choice and post.answer is not None:
+        reveal = Reveal(option_names(library, post), past.counts, post.answer)
+        return truncate("\n".join([reveal.headline(), *reveal.lines()]), FIELD)
+    question = daily.item_question(library, post.item or "")
+    title = f"“{truncate(question.text, 200)}”" if question else "(removed question)"
+    ratings = past.ratings or {}
+    if past.answered == 0:
+        summary = "Nobody answered."
+    else:
+        marks = " · ".join(
+            f"{RATING_MARKS[r]} {ratings.get(r, 0)} {RATINGS[r].lower()}" for r in ("nailed", "partly", "missed")
+        )
+        summary = f"{_members(past.answered)} answered. Self-ratings: {marks}"
+    points = ""
+    if question:
+        points = "\nKey points: " + " · ".join(truncate(p, 120) for p in question.key_points[:3])
+    return truncate(f"{title}\n{summary}{points}", FIELD)
+
+
+def post_embed(library: Library, post: Post, previous: PastPost | None) -> discord.Embed:
+    """Build the public post of the day: a masked definition with four options, or an open question."""
+    assert post.item is not None
+    term = daily.item_term(library, post.item)
+    if term is not None:
+        chapter = library.chapter_of(term)
+        embed = discord.Embed(
+            title=f"🧠 Daily question · {day_label(post.local_date)}",
+            description=f"**Which term is this?**\n\n> {truncate(mask_term(term.definition, term), 1500)}",
+            colour=COLOUR,
+        )
+        embed.add_field(name="Chapter", value=truncate(f"{chapter.number} · {chapter.title}", FIELD))
+        footer = "Pick one below: one answer per member, open until the next daily question."
+    else:
+        question = daily.item_question(library, post.item)
+        assert question is not None
+        embed = discord.Embed(
+            title=f"🎤 Daily interview question · {day_label(post.local_date)}",
+            description=(
+                f"**{truncate(question.text, 1500)}**\n\nThink it through, then press **Answer** to write yours. "
+                "You'll see the key points afterwards."
+            ),
+            colour=COLOUR,
+        )
+        related = [library.terms[t].term for t in question.related if t in library.terms]
+        if related:
+            embed.add_field(name="Related terms", value=truncate(", ".join(related), FIELD))
+        footer = "One answer per member, open until the next daily question."
+    if previous is not None:
+        embed.add_field(name="Previous question", value=reveal_text(library, previous), inline=False)
+    embed.set_footer(text=footer)
+    return embed
+
+
+def thread_name(post: Post) -> str:
+    """Return the name of the post's discussion thread (≤ 100 characters)."""
+    return f"Discuss · daily question of {day_label(post.local_date)}"
+
+
+# -- private replies ------------------------------------------------------------------------------------
+
+
+def streak_line(streak: Streak) -> str:
+    """Return "🔥 Streak: 4 days · 🧊 1 freeze"."""
+    days = "1 day" if streak.current == 1 else f"{streak.current} days"
+    freezes = f" · 🧊 {streak.freezes} freeze{'s' if streak.freezes != 1 else ''}" if streak.freezes else ""
+    return f"🔥 Streak: {days}{freezes}"
+
+
+def choice_feedback(library: Library, post: Post, answer: Answer, points: int, streak: Streak) -> str:
+    """Return the private confirmation of a multiple-choice answer: right or not, the tip, points and streak."""
+    names = option_names(library, post)
+    right = names[post.answer or 0]
+    if answer.correct:
+        head = f"✅ **Right: {right}.** +{points} points."
+    else:
+        head = f"❌ **Not quite.** You chose *{names[answer.choice or 0]}*; the answer is **{right}**."
+    term = daily.item_term(library, post.item or "")
+    tip = f"\n💡 Interview tip: {term.tip}" if term and term.tip else ""
+    return truncate(f"{head}\n{streak_line(streak)}{tip}", CONTENT)
+
+
+def already_answered_text(library: Library, post: Post, answer: Answer | None) -> str:
+    """Return the reply to a second answer: what the member answered the first time."""
+    if answer is not None and post.is_choice and answer.choice is not None:
+        chosen = option_names(library, post)[answer.choice]
+        verdict = "right" if answer.correct else "not right"
+        return f"You already answered this one: you chose *{chosen}* ({verdict}). Only the first answer counts."
+    return "You already answered this one. Only the first answer counts."
+
+
+def closed_text(library: Library, post: Post, draft: str | None = None) -> str:
+    """Return the reply to an answer after the post closed, with the answer (and the member's draft back)."""
+    if post.is_choice:
+        text = f"This question is closed; the answer was **{answer_name(library, post)}**."
+    else:
+        question = daily.item_question(library, post.item or "")
+        points = "\n".join(f"• {p}" for p in question.key_points) if question else ""
+        text = f"This question is closed (the next one is out). Its key points:\n{points}"
+    if draft:
+        text += f"\n\nYour answer, so you can keep it:\n>>> {draft}"
+    return truncate(text, CONTENT)
+
+
+def open_feedback(library: Library, question: Question, points: int, streak: Streak) -> discord.Embed:
+    """Return the key points and related terms shown privately after an open answer."""
+    points_text = "\n".join(f"• {p}" for p in question.key_points)
+    embed = discord.Embed(
+        title=f"Answer saved · +{points} points",
+        description=truncate(f"**Key points a strong answer covers**\n{points_text}", DESCRIPTION),
+        colour=COLOUR,
+    )
+    related = [library.terms[t] for t in question.related if t in library.terms]
+    if related:
+        embed.add_field(name="Related terms", value=truncate(", ".join(t.term for t in related), FIELD), inline=False)
+    embed.add_field(name="Streak", value=streak_line(streak), inline=False)
+    embed.set_footer(text="How did you do? Rate yourself below.")
+    return embed
+
+
+def rated_text(rating: str) -> str:
+    """Return the confirmation of a self-rating."""
+    return f"You rated yourself: **{RATINGS[rating]}** {RATING_MARKS[rating]}. See you at the next question!"  # type: ignore[index]
+
+
+# -- /daily status and /streak ----------------------------------------------------------------------------
+
+
+def settings_line(library: Library, channel: DailyChannel) -> str:
+    """Return "09:00 America/New_York · mixed · chapters 5, 7"."""
+    chapters = (
+        ", ".join(str(library.chapters[k].number) if k in library.chapters else k for k in channel.chapters) or "all"
+    )
+    return f"{channel.post_time:%H:%M} {channel.timezone} · {channel.kind} · chapters: {chapters}"
+
+
+def setup_reply(library: Library, channel: DailyChannel, mention: str, pool: int, first: datetime) -> str:
+    """Return the confirmation of /daily setup."""
+    return (
+        f"✅ Daily question set up in {mention}: every day at {settings_line(library, channel)} "
+        f"({pool} questions in the pool).\nNext post: {timestamp(first, 'f')} ({timestamp(first, 'R')})."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelStatus:
+    """What /daily status shows about one channel."""
+
+    channel: DailyChannel
+    name: str
+    next_post: datetime
+    latest: Post | None
+    latest_answers: int
+    previous: PastPost | None
+
+
+def status_embed(library: Library, guild_name: str, statuses: list[ChannelStatus]) -> discord.Embed:
+    """Build /daily status: each daily channel's settings, next and last post, and the previous answer."""
+    embed = discord.Embed(title=truncate(f"Daily questions in {guild_name}", 256), colour=COLOUR)
+    if not statuses:
+        embed.description = "No daily question is set up here. An admin can start one with `/daily setup`."
+        return embed
+    for status in statuses[:25]:
+        local = status.next_post.astimezone(ZoneInfo(status.channel.timezone)).strftime("%a %d %b %H:%M")
+        lines = [
+            f"⏰ {settings_line(library, status.channel)}",
+            f"➡️ Next post: {local} {status.channel.timezone} · {timestamp(status.next_post, 'f')} "
+            f"({timestamp(status.next_post, 'R')})",
+        ]
+        if status.latest is None:
+            lines.append("🗓️ Last post: none yet")
+        else:
+            lines.append(
+                f"🗓️ Last post: {day_label(status.latest.local_date)} (open, {_members(status.latest_answers)} answered)"
+            )
+        if status.previous is not None:
+            lines.append(f"👁️ Previous: {reveal_text(library, status.previous).splitlines()[0]}")
+        embed.add_field(name=truncate(f"#{status.name}", 256), value=truncate("\n".join(lines), FIELD), inline=False)
+    if len(statuses) > 25:
+        embed.set_footer(text=f"Showing 25 of {len(statuses)} channels.")
+    return embed
+
+
+def streak_embed(name: str, row: StreakRow | None, week: int) -> discord.Embed:
+    """Build /streak: current and longest streak, freezes held, answers in the last 7 days."""
+    embed = discord.Embed(title=truncate(f"{name}'s daily streak", 256), colour=COLOUR)
+    current, longest, freezes = (row.current, row.longest, row.freezes) if row else (0, 0, 0)
+    embed.add_field(name="Current", value=f"🔥 {current} day{'s' if current != 1 else ''}")
+    embed.add_field(name="Longest", value=f"🏆 {longest} day{'s' if longest != 1 else ''}")
+    embed.add_field(name="Freezes", value=f"🧊 {freezes} of {MAX_FREEZES}")
+    embed.add_field(name="This week", value=f"{week} answer{'s' if week != 1 else ''} in the last 7 days", inline=False)
+    if row is None:
+        embed.description = "No daily answers yet: answer a daily question to start a streak."
+    else:
+        embed.set_footer(text="Every 7 days in a row earn a freeze (2 at most); a freeze covers a missed day.")
+    return embed

@@ -1,0 +1,354 @@
+"""The daily question's rules (no Discord here): settings, posting dates and times, the question cycle, grading.
+
+Times: every channel posts at a local wall-clock time in its own IANA time zone. A post belongs to the
+*local date* of its scheduled time in that zone; (channel, local date) is unique in the database. Daylight
+saving is zoneinfo's: a time that does not exist on the spring-forward day is read with the offset before
+the change (02:30 in New York on 2026-03-08 is 07:30 UTC, shown as 03:30 EDT), an ambiguous one on the
+fall-back day is its first occurrence (fold 0), as APScheduler's CronTrigger fires it first.
+
+Claims: a post is claimed in the database before it is sent (state 'claimed', a claim token per bot run,
+claimed_at) and released (state 'failed') if sending fails, so a retry can post. A claim without a message is
+stale, and may be taken over, when it was made by another run of the bot (one process per database: that run
+is gone, it crashed between claim and send) or when it is older than `CLAIM_LEASE` (a send stuck in this
+run). The message is sent with a nonce derived from the post id (discord.py sets `enforce_nonce`), and a
+taken-over claim keeps its id and question, so a retry after a send that did reach Discord returns that
+message instead of posting a second one.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import zoneinfo
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from bot.content.index import Library
+from bot.content.models import Chapter, Question, Term
+from bot.core.choices import make_question
+from bot.core.errors import BotError, UnknownChapter
+
+Kind = Literal["definitions", "interview", "mixed"]
+KINDS: tuple[Kind, ...] = ("definitions", "interview", "mixed")
+Rating = Literal["missed", "partly", "nailed"]
+RATINGS: dict[Rating, str] = {"missed": "Missed it", "partly": "Partly", "nailed": "Nailed it"}
+
+POINTS_CORRECT = 10  # a right multiple-choice answer
+POINTS_OPEN = 5  # an open question answered
+CLAIM_LEASE = timedelta(minutes=2)
+
+# Offered first when the time-zone box is empty.
+POPULAR_ZONES = (
+    "Etc/UTC",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Paris",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Asia/Shanghai",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Africa/Lagos",
+)
+
+
+class DailyError(BotError):
+    """A daily-question setting or action that cannot be done; the message says why."""
+
+
+# -- settings ---------------------------------------------------------------------------------------------
+
+
+def parse_post_time(text: str) -> time:
+    """Read a 24-hour `HH:MM` time ("9:05" and "09:05" both work)."""
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", text)
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise DailyError(f"“{text[:20]}” is not a time: use 24-hour HH:MM, for example 09:00 or 18:30.")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+@cache
+def timezone_names() -> tuple[str, ...]:
+    """Return every IANA time-zone name (from the tzdata package), sorted."""
+    return tuple(sorted(n for n in zoneinfo.available_timezones() if n not in {"localtime", "Factory"}))
+
+
+def _zone_key(text: str) -> str:
+    return text.strip().casefold().replace(" ", "_")
+
+
+def suggest_timezones(query: str, limit: int = 25) -> list[str]:
+    """Rank time-zone names for `query`: exact, prefix, a place's prefix ("york"), substring, then fuzzy."""
+    names = timezone_names()
+    wanted = _zone_key(query)
+    if not wanted:
+        popular = [n for n in POPULAR_ZONES if n in names]
+        return (popular + [n for n in names if n not in popular])[:limit]
+    ranked: dict[str, tuple[int, float]] = {}
+    for name in names:
+        key = name.casefold()
+        parts = key.split("/")
+        if key == wanted:
+            rank = 0
+        elif key.startswith(wanted):
+            rank = 1
+        elif any(part.startswith(wanted) for part in parts[1:]):
+            rank = 2
+        elif wanted in key:
+            rank = 3
+        else:
+            continue
+        ranked[name] = (rank, 0.0)
+    if len(ranked) < limit:
+        for name, score, _ in process.extract(
+            wanted, names, processor=_zone_key, scorer=fuzz.WRatio, limit=limit, score_cutoff=60
+        ):
+            ranked.setdefault(name, (4, -score))
+    popular_rank = {n: i for i, n in enumerate(POPULAR_ZONES)}
+    order = sorted(ranked, key=lambda n: (*ranked[n], popular_rank.get(n, len(POPULAR_ZONES)), len(n), n))
+    return order[:limit]
+
+
+def resolve_timezone(name: str) -> str:
+    """Return the exact IANA name for `name` (case-insensitive), or explain with the closest valid names."""
+    wanted = _zone_key(name)
+    for candidate in timezone_names():
+        if candidate.casefold() == wanted:
+            return candidate
+    closest = suggest_timezones(name, limit=5)
+    hint = f" Closest: {', '.join(closest)}." if closest else " Use a name such as Europe/London or Asia/Kolkata."
+    raise DailyError(f"“{name[:50]}” is not a time zone I know.{hint} Pick one from the list as you type.")
+
+
+def parse_chapters(library: Library, text: str | None) -> tuple[str, ...]:
+    """Read a comma-separated list of chapter numbers, keys or titles into chapter keys (empty = every chapter)."""
+    if not text or not text.strip():
+        return ()
+    keys: list[str] = []
+    unknown: list[str] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        chapter = library.find_chapter(part)
+        if chapter is None:
+            unknown.append(part)
+        elif chapter.key not in keys:
+            keys.append(chapter.key)
+    if unknown:
+        known = ", ".join(f"{c.number} {c.title}" for c in library.chapters.values())
+        names = ", ".join(f"“{u[:40]}”" for u in unknown[:5])
+        message = f"Unknown chapter {names}. Use chapter numbers or titles, comma-separated: {known}"
+        raise UnknownChapter(message[:1900])
+    return tuple(keys)
+
+
+# -- the question pool and its cycle ----------------------------------------------------------------------
+
+
+def build_pool(library: Library, kind: Kind, chapters: Sequence[str]) -> list[str]:
+    """Return the channel's question pool as sorted item keys (`term:<id>`, `question:<id>`).
+
+    "mixed" pools terms and open questions together, so each comes up in proportion to its count.
+    """
+    selected: list[Chapter | None] = [library.chapters[k] for k in chapters if k in library.chapters] or [None]
+    items: set[str] = set()
+    if kind in ("definitions", "mixed"):
+        for chapter in selected:
+            terms = library.terms_in(chapter) if chapter else library.terms.values()
+            items.update(f"term:{t.id}" for t in terms)
+    if kind in ("interview", "mixed"):
+        for chapter in selected:
+            items.update(f"question:{q.id}" for q in library.questions_in(chapter))
+    return sorted(items)
+
+
+def check_pool(library: Library, kind: Kind, chapters: Sequence[str]) -> int:
+    """Return the pool size, or explain why these settings give no question at all."""
+    size = len(build_pool(library, kind, chapters))
+    if size == 0:
+        what = "open interview questions" if kind == "interview" else "questions"
+        raise DailyError(f"Those chapters have no {what}: pick other chapters or another kind.")
+    return size
+
+
+def cycle_order(pool: Sequence[str], seed: int) -> list[str]:
+    """Return the cycle's posting order: the pool shuffled by the cycle's persisted seed."""
+    order = sorted(pool)
+    random.Random(seed).shuffle(order)
+    return order
+
+
+def next_item(pool: Sequence[str], used: Iterable[str], seed: int) -> str | None:
+    """Return the next item of the cycle that was not posted in it yet, or None when the cycle is used up."""
+    done = set(used)
+    return next((item for item in cycle_order(pool, seed) if item not in done), None)
+
+
+def split_item(item: str) -> tuple[str, str]:
+    """Split an item key into its kind ("term" or "question") and id."""
+    kind, _, item_id = item.partition(":")
+    return kind, item_id
+
+
+def item_term(library: Library, item: str) -> Term | None:
+    """Return the glossary term of a `term:` item (None if it is a question or left the library)."""
+    kind, item_id = split_item(item)
+    return library.terms.get(item_id) if kind == "term" else None
+
+
+def item_question(library: Library, item: str) -> Question | None:
+    """Return the open question of a `question:` item (None if it is a term or left the library)."""
+    kind, item_id = split_item(item)
+    return library.questions.get(item_id) if kind == "question" else None
+
+
+# -- dates and times --------------------------------------------------------------------------------------
+
+
+def local_date(moment: datetime, zone: str) -> date:
+    """Return the calendar date of `moment` in the time zone."""
+    return moment.astimezone(zoneinfo.ZoneInfo(zone)).date()
+
+
+def slot_at(day: date, post_time: time, zone: str) -> datetime:
+    """Return the UTC instant of the post for local date `day` at `post_time` in the zone."""
+    return datetime.combine(day, post_time, tzinfo=zoneinfo.ZoneInfo(zone)).astimezone(UTC)
+
+
+def due_slot(now: datetime, post_time: time, zone: str) -> tuple[date, datetime]:
+    """Return the latest scheduled post at or before `now`: its local date and UTC instant."""
+    today = local_date(now, zone)
+    for day in (today, today - timedelta(days=1), today - timedelta(days=2)):
+        slot = slot_at(day, post_time, zone)
+        if slot <= now:
+            return day, slot
+    raise AssertionError("a daily slot always exists within two days")  # pragma: no cover
+
+
+def next_slot(now: datetime, post_time: time, zone: str) -> datetime:
+    """Return the UTC instant of the first scheduled post after `now`."""
+    today = local_date(now, zone)
+    for day in (today, today + timedelta(days=1), today + timedelta(days=2)):
+        slot = slot_at(day, post_time, zone)
+        if slot > now:
+            return slot
+    raise AssertionError("a daily slot always exists within two days")  # pragma: no cover
+
+
+Plan = Literal["post", "skip", "wait"]
+
+
+def plan_post(now: datetime, slot: datetime, scheduled_since: datetime, grace: timedelta) -> Plan:
+    """Decide what to do about the latest slot: post it, skip it (missed past the grace window) or nothing yet.
+
+    A slot before the schedule was set up ("wait": nothing to catch up) belongs to no one; one at most
+    `grace` ago is posted late; an older one is skipped.
+    """
+    if slot < scheduled_since:
+        return "wait"
+    return "post" if now - slot <= grace else "skip"
+
+
+def over_through(latest_by_channel: Mapping[int, date]) -> date | None:
+    """Return the last date no post of which can be answered any more: the day before the oldest latest post."""
+    if not latest_by_channel:
+        return None
+    return min(latest_by_channel.values()) - timedelta(days=1)
+
+
+# -- grading and reveal -----------------------------------------------------------------------------------
+
+
+def percentages(counts: Sequence[int]) -> list[int]:
+    """Return whole percentages of `counts` that add up to 100 (largest remainder), all 0 when none answered."""
+    total = sum(counts)
+    if total == 0:
+        return [0 for _ in counts]
+    raw = [c * 100 / total for c in counts]
+    floors = [int(r) for r in raw]
+    short = 100 - sum(floors)
+    for index in sorted(range(len(raw)), key=lambda i: (floors[i] - raw[i], i))[:short]:
+        floors[index] += 1
+    return floors
+
+
+@dataclass(frozen=True, slots=True)
+class Reveal:
+    """The outcome of a closed multiple-choice post: counts per option and the answer's index."""
+
+    labels: tuple[str, ...]
+    counts: tuple[int, ...]
+    answer: int
+
+    @property
+    def total(self) -> int:
+        """Return how many members answered."""
+        return sum(self.counts)
+
+    def lines(self) -> list[str]:
+        """Return one line per option, the right one marked ("✅ Dropout — 62 % (8)")."""
+        shares = percentages(self.counts)
+        return [
+            f"{'✅' if i == self.answer else '▫️'} {label} — {shares[i]} % ({self.counts[i]})"
+            for i, label in enumerate(self.labels)
+        ]
+
+    def headline(self) -> str:
+        """Return the one-line summary: "62 % chose Dropout · 13 answered"."""
+        if self.total == 0:
+            return f"The answer was **{self.labels[self.answer]}** · nobody answered"
+        share = percentages(self.counts)[self.answer]
+        people = "1 member" if self.total == 1 else f"{self.total} members"
+        return f"{share} % chose **{self.labels[self.answer]}** · {people} answered"
+
+
+# -- choosing the day's question --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """The question chosen for a post: its cycle (and the cycle's seed), item and, for a term, the options."""
+
+    cycle: int
+    seed: int
+    item: str
+    options: tuple[str, ...] = ()
+    answer: int | None = None
+
+
+def choose_item(
+    library: Library,
+    kind: Kind,
+    chapters: Sequence[str],
+    *,
+    cycle: int,
+    seed: int,
+    used: Iterable[str],
+    rng: random.Random,
+    last_item: str | None = None,
+) -> Assignment:
+    """Pick the next question of the channel's cycle; start a new cycle in a new order when it is used up."""
+    pool = build_pool(library, kind, chapters)
+    if not pool:
+        raise DailyError("This channel's chapters and kind leave no question to post.")
+    item = next_item(pool, used, seed)
+    if item is None:
+        cycle, seed = cycle + 1, rng.getrandbits(48)
+        order = cycle_order(pool, seed)
+        # Do not open the new cycle with the question that closed the old one (two days running).
+        item = order[1] if order[0] == last_item and len(order) > 1 else order[0]
+    term = item_term(library, item)
+    if term is None:
+        return Assignment(cycle, seed, item)
+    question = make_question(library, term, rng, "definition")
+    return Assignment(cycle, seed, item, question.options, question.answer)
