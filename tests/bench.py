@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.content.loader import bundled_content_dir, load_library, pack_directories  # noqa: E402
-from bot.db import Database, utc_iso  # noqa: E402
+from bot.content.loader import bundled_content_dir, load_library, pack_directories
+from bot.db import Database, utc_iso
 
 QUERIES = ["backprop", "lstm", "relu", "batch norm", "transfomer", "attention", "gan", "dropout", "a", "x"]
 

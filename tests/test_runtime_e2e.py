@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import discord
-
 from standin import running_standin
 
 EXPECTED_COMMANDS = {

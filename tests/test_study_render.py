@@ -6,9 +6,9 @@ from __future__ import annotations
 import discord
 import pytest
 
+from bot.cogs.options import chapter_choices, term_choices
 from bot.cogs.study import _embeds as embeds
 from bot.cogs.study import _views as views
-from bot.cogs.study import chapter_choices, term_choices
 from bot.core.errors import BotError
 
 # -- Discord's limits ------------------------------------------------------------------------------------------
@@ -109,7 +109,7 @@ def test_term_card_of_backpropagation(library):
     assert embed.fields[1].name == "Also called" and "Backprop" in embed.fields[1].value
     names = labels(card)
     assert names[:3] == [t.term for t in library.related_terms(term)][:3]
-    assert names[-2:] == ["Chapter 3", "Share"]
+    assert names[-3:] == ["Chapter 3", "Quiz me on this chapter", "Share"]
 
 
 def test_random_card_offers_another_draw_from_the_same_scope(library):

@@ -1,9 +1,80 @@
-"""The stats feature (being built)."""
+"""`/stats [member]`: a picture of a member's practice (activity calendar, streaks, points, accuracy, mastery,
+cards due) with the same facts as text beside it for screen readers.
+
+Points and accuracy are this server's (score_events); streaks are the daily feature's (member_streaks); review
+cards and mastery belong to the member wherever they practise. See `bot.core.stats.ACTIVITY_SCOPE`.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import io
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
 from discord.ext import commands
 
+from bot.core.errors import BotError
+from bot.core.mastery import chapter_mastery
+from bot.core.stats import WEEKS, MemberStats, text_fields
+from bot.render.stats_image import render_stats
+from bot.repos.practice import PracticeRepo
+from bot.repos.stats import StatsRepo
 
-async def setup(bot: commands.Bot) -> None:
-    """Nothing to register yet."""
+if TYPE_CHECKING:
+    from bot.app import InterviewBot
+
+FILENAME = "stats.png"
+
+
+class Stats(commands.Cog):
+    """Members' statistics."""
+
+    def __init__(self, bot: InterviewBot) -> None:
+        self.bot = bot
+        self.practice = PracticeRepo(bot.db)
+        self.stats = StatsRepo(bot.db)
+
+    async def gather(self, guild_id: int, member: discord.abc.User) -> MemberStats:
+        """Collect a member's facts from the database at the bot's current time."""
+        now = self.bot.clock()
+        today = now.date()
+        since = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(weeks=WEEKS, days=7)
+        points = await self.stats.points(guild_id, member.id)
+        streak = await self.stats.streak(guild_id, member.id)
+        cards = await self.practice.cards_of(member.id)
+        return MemberStats(
+            name=member.display_name,
+            today=today,
+            activity=await self.stats.activity(guild_id, member.id, since),
+            streak=(streak.current, streak.longest) if streak else None,
+            points=points.points,
+            correct=points.correct,
+            graded=points.graded,
+            due=await self.practice.due_summary(member.id, now),
+            mastery=chapter_mastery(self.bot.library, cards, now),
+        )
+
+    @app_commands.command(name="stats")
+    @app_commands.describe(member="Whose statistics to show; leave out for your own")
+    @app_commands.guild_only()
+    async def stats_command(self, interaction: discord.Interaction, member: discord.Member | None = None) -> None:
+        """Show practice statistics: activity, streaks, points, accuracy, mastery and cards due."""
+        target = member or interaction.user
+        if target.bot:
+            raise BotError("Bots don't practise, so they have no statistics.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        assert interaction.guild_id is not None
+        facts = await self.gather(interaction.guild_id, target)
+        png = await asyncio.to_thread(render_stats, facts)  # Pillow blocks: keep it off the event loop
+        embed = discord.Embed(title=f"Practice statistics: {facts.name}", colour=discord.Colour.blurple())
+        for name, value in text_fields(facts):
+            embed.add_field(name=name, value=value, inline=name != "Mastery by chapter")
+        embed.set_image(url=f"attachment://{FILENAME}")
+        await interaction.followup.send(embed=embed, file=discord.File(io.BytesIO(png), filename=FILENAME))
+
+
+async def setup(bot: InterviewBot) -> None:
+    await bot.add_cog(Stats(bot))

@@ -2,8 +2,71 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
 from discord.ext import commands
 
+from bot.cogs.options import chapter_autocomplete
+from bot.cogs.quiz import _battle, _solo
 
-async def setup(bot: commands.Bot) -> None:
-    """Nothing to register yet."""
+if TYPE_CHECKING:
+    from bot.app import InterviewBot
+
+
+class Quiz(commands.GroupCog, group_name="quiz"):
+    """Multiple-choice quizzes: alone (solo) or together (battle)."""
+
+    def __init__(self, bot: InterviewBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(name="solo")
+    @app_commands.describe(
+        chapter="Quiz on this chapter only; leave out for all chapters",
+        questions="How many questions (1–20, default 5)",
+        mode="Read a definition and pick the term, the other way round, or a mix",
+    )
+    @app_commands.choices(mode=_solo.MODE_CHOICES)
+    @app_commands.autocomplete(chapter=chapter_autocomplete)
+    async def solo(
+        self,
+        interaction: discord.Interaction,
+        chapter: str | None = None,
+        questions: app_commands.Range[int, 1, 20] = 5,
+        mode: str = "definition",
+    ) -> None:
+        """Practise privately: a multiple-choice quiz with the answer and an interview tip after each question."""
+        await _solo.start_solo(self.bot, interaction, chapter=chapter, count=questions, mode=mode)
+
+    @app_commands.command(name="battle")
+    @app_commands.describe(
+        chapter="Ask about this chapter only; leave out for all chapters",
+        rounds="How many questions (3–20, default 10)",
+        seconds="Seconds to answer each question (10–60, default 20)",
+        scoring="speed: faster right answers score more (default); flat: 1000 per right answer",
+    )
+    @app_commands.autocomplete(chapter=chapter_autocomplete)
+    async def battle(
+        self,
+        interaction: discord.Interaction,
+        chapter: str | None = None,
+        rounds: app_commands.Range[int, 3, 20] = 10,
+        seconds: app_commands.Range[int, 10, 60] = 20,
+        scoring: Literal["speed", "flat"] = "speed",
+    ) -> None:
+        """Open a quiz battle in this channel: everyone answers the same questions against the clock."""
+        await _battle.battles(self.bot).open(interaction, chapter, rounds, seconds, scoring)
+
+    @app_commands.command(name="stop")
+    async def stop(self, interaction: discord.Interaction) -> None:
+        """End this channel's quiz battle (host or moderators); points of finished rounds are kept."""
+        await _battle.battles(self.bot).stop(interaction)
+
+
+async def setup(bot: InterviewBot) -> None:
+    """Load the /quiz group and the machinery behind it."""
+    await bot.add_cog(Quiz(bot))
+    await _solo.install(bot)
+    await _battle.install(bot)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import discord
 
 from bot.app import report_failure
+from bot.cogs.quiz._solo import start_chapter_quiz
 from bot.cogs.study import _embeds as embeds
 from bot.content.index import Library
 from bot.content.models import Chapter, Question, Term
@@ -194,7 +195,25 @@ class Pick(_Guarded, discord.ui.DynamicItem[discord.ui.Select], template=r"iq:pi
         await screen(_library(interaction), ref).show(interaction)
 
 
-DYNAMIC_ITEMS = (Open, Share, Another, KeyPoints, Pick)
+class ChapterQuiz(_Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:chapterquiz:(?P<chapter>.+)"):
+    """A button that adds a chapter's terms to the presser's review deck and starts a private quiz on it."""
+
+    def __init__(self, chapter_key: str, *, row: int | None = None) -> None:
+        button = discord.ui.Button(
+            label="Quiz me on this chapter", emoji="🎯", custom_id=f"iq:chapterquiz:{chapter_key}"
+        )
+        super().__init__(button, row=row)
+        self.chapter_key = chapter_key
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
+        return cls(match["chapter"])
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        await start_chapter_quiz(interaction.client, interaction, self.chapter_key)  # type: ignore[arg-type]
+
+
+DYNAMIC_ITEMS = (Open, Share, Another, KeyPoints, Pick, ChapterQuiz)
 
 
 def _fits(custom_id: str) -> bool:
@@ -253,6 +272,7 @@ def term_screen(library: Library, term: Term, *, public: bool = False, another: 
     chapter = library.chapter_of(term)
     page = chapter.term_ids.index(term.id) // embeds.TERMS_PER_PAGE + 1
     _add(view, Open(f"topics:{chapter.key}:{page}", f"Chapter {chapter.number}", emoji="📚", row=1))
+    _add(view, ChapterQuiz(chapter.key, row=1))
     if another is not None and not public:
         _add(view, Another("random", another, row=1))
     if not public:

@@ -55,6 +55,7 @@ CREATE TABLE solo_questions (
     position    INTEGER NOT NULL,                        -- 0-based
     term_id     TEXT    NOT NULL,
     mode        TEXT    NOT NULL CHECK (mode IN ('definition', 'term')),
+    prompt      TEXT    NOT NULL,                        -- as shown (masked definition, or the term)
     options     TEXT    NOT NULL,                        -- JSON list of four term ids
     answer      INTEGER NOT NULL CHECK (answer BETWEEN 0 AND 3),
     shown_at    TEXT,                                    -- when the question was put to the member
