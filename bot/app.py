@@ -83,11 +83,21 @@ class BotTree(app_commands.CommandTree):
         await report_failure(interaction, error)
 
 
-class BaseView(discord.ui.View):
-    """A view whose callbacks' failures get the same private reply as commands' failures."""
+class GuardedItem:
+    """Mixin for buttons and menus: a failure in `run` gets the same private reply as a command's failure.
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
-        await report_failure(interaction, error)
+    discord.py only logs an exception raised in an item's callback; the user would see "interaction failed".
+    """
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await self.run(interaction)
+        except Exception as exc:
+            await report_failure(interaction, exc)
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        """Handle the click (subclasses)."""
+        raise NotImplementedError
 
 
 class InterviewBot(commands.AutoShardedBot):

@@ -17,6 +17,7 @@ import discord
 from discord.ext import commands
 from fsrs import Rating
 
+from bot.app import GuardedItem
 from bot.content.index import Library
 from bot.content.text import truncate
 from bot.core import review
@@ -167,23 +168,8 @@ def _cog(interaction: discord.Interaction) -> Review:
     return cog
 
 
-class _Guarded:
-    """Mixin: turn a dynamic item's failure into a private reply (discord.py only logs those)."""
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        from bot.app import report_failure  # late: this module stays importable without the whole bot
-
-        try:
-            await self.run(interaction)
-        except Exception as exc:
-            await report_failure(interaction, exc)
-
-    async def run(self, interaction: discord.Interaction) -> None:
-        raise NotImplementedError
-
-
 class ShowDefinition(
-    _Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:review:(?P<card>\d+):(?P<reps>\d+):show"
+    GuardedItem, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:review:(?P<card>\d+):(?P<reps>\d+):show"
 ):
     """Turn the card over; `reps` is the card's revision, so an old button cannot act on a newer state."""
 
@@ -203,7 +189,9 @@ class ShowDefinition(
 
 
 class ReviewButton(
-    _Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:review:(?P<card>\d+):(?P<reps>\d+):(?P<r>[1-4])"
+    GuardedItem,
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"iq:review:(?P<card>\d+):(?P<reps>\d+):(?P<r>[1-4])",
 ):
     """Again / Hard / Good / Easy for one revision of one card."""
 

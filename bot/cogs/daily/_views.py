@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.app import report_failure
+from bot.app import GuardedItem
 from bot.cogs.daily import _render as render
 from bot.content.index import Library
 from bot.content.text import truncate
@@ -60,21 +60,8 @@ async def _open_post(interaction: discord.Interaction, post_id: int) -> Post:
     return post
 
 
-class _Guarded:
-    """Mixin: turn a dynamic item's failure into a private reply (discord.py only logs those)."""
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            await self.run(interaction)
-        except Exception as exc:
-            await report_failure(interaction, exc)
-
-    async def run(self, interaction: discord.Interaction) -> None:
-        raise NotImplementedError
-
-
 class ChoiceButton(
-    _Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:daily:(?P<post>\d+):(?P<choice>[0-3])"
+    GuardedItem, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:daily:(?P<post>\d+):(?P<choice>[0-3])"
 ):
     """One of the four options of a multiple-choice post."""
 
@@ -113,7 +100,7 @@ class ChoiceButton(
         await bot.publish_answer(TermAnswer(interaction.user.id, term_id, bool(recorded.answer.correct), now))
 
 
-class AnswerButton(_Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:daily-answer:(?P<post>\d+)"):
+class AnswerButton(GuardedItem, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:daily-answer:(?P<post>\d+)"):
     """The "Answer" button of an open question: opens the answer modal."""
 
     def __init__(self, post_id: int) -> None:
@@ -139,7 +126,7 @@ class AnswerButton(_Guarded, discord.ui.DynamicItem[discord.ui.Button], template
 
 
 class RateButton(
-    _Guarded,
+    GuardedItem,
     discord.ui.DynamicItem[discord.ui.Button],
     template=r"iq:daily-rate:(?P<post>\d+):(?P<rating>missed|partly|nailed)",
 ):

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot.app import report_failure
+from bot.app import GuardedItem
 from bot.cogs.options import resolve_chapter
 from bot.content.index import Library
 from bot.content.models import Chapter
@@ -200,21 +200,8 @@ def _battles(interaction: discord.Interaction) -> Battles:
     return battles(interaction.client)
 
 
-class _Guarded:
-    """Mixin: turn a dynamic item's failure into a private reply (discord.py only logs those)."""
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            await self.run(interaction)
-        except Exception as exc:
-            await report_failure(interaction, exc)
-
-    async def run(self, interaction: discord.Interaction) -> None:
-        raise NotImplementedError
-
-
 class AnswerButton(
-    _Guarded,
+    GuardedItem,
     discord.ui.DynamicItem[discord.ui.Button],
     template=r"iq:battle:(?P<battle>\d+):(?P<round>\d+):(?P<choice>[0-3])",
 ):
@@ -235,7 +222,7 @@ class AnswerButton(
         await _battles(interaction).answer(interaction, self.battle, self.number, self.choice)
 
 
-class JoinButton(_Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:battle-join:(?P<battle>\d+)"):
+class JoinButton(GuardedItem, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:battle-join:(?P<battle>\d+)"):
     """Join a battle from its lobby (until the first round closes)."""
 
     def __init__(self, battle: int) -> None:
@@ -253,7 +240,7 @@ class JoinButton(_Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r
         await _battles(interaction).join(interaction, self.battle)
 
 
-class StartButton(_Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:battle-start:(?P<battle>\d+)"):
+class StartButton(GuardedItem, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:battle-start:(?P<battle>\d+)"):
     """Start a battle now (its host, or anyone with Manage Messages)."""
 
     def __init__(self, battle: int) -> None:
@@ -271,7 +258,7 @@ class StartButton(_Guarded, discord.ui.DynamicItem[discord.ui.Button], template=
         await _battles(interaction).start(interaction, self.battle)
 
 
-class RankButton(_Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:battle-rank:(?P<battle>\d+)"):
+class RankButton(GuardedItem, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:battle-rank:(?P<battle>\d+)"):
     """Tell whoever presses it their place in a battle, privately."""
 
     def __init__(self, battle: int) -> None:

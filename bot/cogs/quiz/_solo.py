@@ -20,6 +20,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.app import GuardedItem
 from bot.cogs.options import resolve_chapter
 from bot.content.index import Library
 from bot.content.models import Chapter, Term
@@ -339,23 +340,8 @@ class SoloQuizzes(commands.Cog, name=COG_NAME):
 # -- buttons ------------------------------------------------------------------------------------------------------
 
 
-class _Guarded:
-    """Mixin: turn a dynamic item's failure into a private reply (discord.py only logs those)."""
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        from bot.app import report_failure  # late: this module stays importable without the whole bot
-
-        try:
-            await self.run(interaction)
-        except Exception as exc:
-            await report_failure(interaction, exc)
-
-    async def run(self, interaction: discord.Interaction) -> None:
-        raise NotImplementedError
-
-
 class SoloAnswer(
-    _Guarded,
+    GuardedItem,
     discord.ui.DynamicItem[discord.ui.Button],
     template=r"iq:solo:(?P<session>\d+):(?P<q>\d+):(?P<choice>[0-3])",
 ):
@@ -379,7 +365,7 @@ class SoloAnswer(
 
 
 class SoloNext(
-    _Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:solo:(?P<session>\d+):(?P<q>\d+):next"
+    GuardedItem, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:solo:(?P<session>\d+):(?P<q>\d+):next"
 ):
     """The "Next question" button."""
 
@@ -401,7 +387,9 @@ class SoloNext(
         await solo_cog(interaction.client).next_question(interaction, self.session_id, self.position)
 
 
-class SoloReviewThese(_Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:solo:(?P<session>\d+):review"):
+class SoloReviewThese(
+    GuardedItem, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:solo:(?P<session>\d+):review"
+):
     """The "Review these" button: missed terms into the review deck, due now."""
 
     def __init__(self, session_id: int, count: int = 0) -> None:

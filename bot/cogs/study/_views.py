@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import discord
 
-from bot.app import report_failure
+from bot.app import GuardedItem
 from bot.cogs.quiz._solo import start_chapter_quiz
 from bot.cogs.study import _embeds as embeds
 from bot.content.index import Library
@@ -64,24 +64,11 @@ class Card:
 # -- buttons and menus -----------------------------------------------------------------------------------
 
 
-class _Guarded:
-    """Mixin: turn a dynamic item's failure into a private reply (discord.py only logs those)."""
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            await self.run(interaction)
-        except Exception as exc:
-            await report_failure(interaction, exc)
-
-    async def run(self, interaction: discord.Interaction) -> None:
-        raise NotImplementedError
-
-
 def _library(interaction: discord.Interaction) -> Library:
     return interaction.client.library  # type: ignore[attr-defined]
 
 
-class Open(_Guarded, discord.ui.DynamicItem[discord.ui.Button], template=rf"iq:(?P<ref>{_REF})"):
+class Open(GuardedItem, discord.ui.DynamicItem[discord.ui.Button], template=rf"iq:(?P<ref>{_REF})"):
     """A button that opens a screen (a term, a chapter page, a question …) for whoever presses it."""
 
     def __init__(
@@ -108,7 +95,7 @@ class Open(_Guarded, discord.ui.DynamicItem[discord.ui.Button], template=rf"iq:(
         await screen(_library(interaction), self.ref).show(interaction)
 
 
-class Share(_Guarded, discord.ui.DynamicItem[discord.ui.Button], template=rf"iq:share:(?P<ref>{_REF})"):
+class Share(GuardedItem, discord.ui.DynamicItem[discord.ui.Button], template=rf"iq:share:(?P<ref>{_REF})"):
     """A button that posts a screen publicly in the channel, saying who shared it (without pinging)."""
 
     def __init__(self, ref: str, *, row: int | None = None) -> None:
@@ -129,7 +116,7 @@ class Share(_Guarded, discord.ui.DynamicItem[discord.ui.Button], template=rf"iq:
 
 
 class Another(
-    _Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:(?P<what>random|question):(?P<scope>.+)"
+    GuardedItem, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:(?P<what>random|question):(?P<scope>.+)"
 ):
     """A button that draws another random term or question (from one chapter or all) using the bot's rng."""
 
@@ -155,7 +142,7 @@ class Another(
         await card.show(interaction)
 
 
-class KeyPoints(_Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:keypoints:(?P<question>.+)"):
+class KeyPoints(GuardedItem, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:keypoints:(?P<question>.+)"):
     """A button that reveals a question's key points privately to whoever presses it."""
 
     def __init__(self, question_id: str, *, row: int | None = None) -> None:
@@ -177,7 +164,7 @@ class KeyPoints(_Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"
         await key_points_screen(library, find_question(library, self.question_id)).send(interaction)
 
 
-class Pick(_Guarded, discord.ui.DynamicItem[discord.ui.Select], template=r"iq:pick"):
+class Pick(GuardedItem, discord.ui.DynamicItem[discord.ui.Select], template=r"iq:pick"):
     """A menu whose options are screen refs (a page's terms, or chapters): opens the one picked."""
 
     def __init__(self, options: list[discord.SelectOption], placeholder: str, *, row: int | None = None) -> None:
@@ -195,7 +182,7 @@ class Pick(_Guarded, discord.ui.DynamicItem[discord.ui.Select], template=r"iq:pi
         await screen(_library(interaction), ref).show(interaction)
 
 
-class ChapterQuiz(_Guarded, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:chapterquiz:(?P<chapter>.+)"):
+class ChapterQuiz(GuardedItem, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:chapterquiz:(?P<chapter>.+)"):
     """A button that adds a chapter's terms to the presser's review deck and starts a private quiz on it."""
 
     def __init__(self, chapter_key: str, *, row: int | None = None) -> None:
