@@ -52,21 +52,36 @@ async def reply_privately(interaction: discord.Interaction, content: str) -> Non
         await interaction.response.send_message(content, ephemeral=True)
 
 
+# Discord's client names a few permissions differently from the API ("Manage Server", not "Manage Guild").
+_PERMISSION_LABELS = {
+    "manage_guild": "Manage Server",
+    "view_channel": "View Channels",
+    "read_messages": "View Channels",
+}
+
+
+def permission_names(permissions: list[str]) -> str:
+    """Name permissions as members see them in Discord's settings ("manage_guild" → "Manage Server")."""
+    return ", ".join(_PERMISSION_LABELS.get(p, p.replace("_", " ").title()) for p in permissions)
+
+
 async def report_failure(interaction: discord.Interaction, error: Exception) -> None:
     """Turn an exception raised while handling an interaction into a private reply (and a log for bugs)."""
     original = getattr(error, "original", error)
     if isinstance(original, BotError):
         message = str(original)
     elif isinstance(original, app_commands.MissingPermissions):
-        needed = ", ".join(p.replace("_", " ").title() for p in original.missing_permissions)
-        message = f"You need the {needed} permission for this."
+        message = f"You need the {permission_names(original.missing_permissions)} permission for this."
     elif isinstance(original, app_commands.BotMissingPermissions):
-        needed = ", ".join(p.replace("_", " ").title() for p in original.missing_permissions)
-        message = f"I need the {needed} permission here for this."
+        message = f"I need the {permission_names(original.missing_permissions)} permission here for this."
     elif isinstance(original, app_commands.NoPrivateMessage):
         message = "This works in a server channel, not in direct messages."
     elif isinstance(original, app_commands.CheckFailure):
         message = "You can't use this here."
+    elif isinstance(original, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+        # Discord still shows a command as it was before the last sync: not a bug, and not the user's fault.
+        log.warning("outdated command used in interaction %s: %s", interaction.id, original)
+        message = "This command has just changed. Please try again in a minute, or reload Discord (Ctrl+R)."
     else:
         log.error("error while handling interaction %s", interaction.id, exc_info=original)
         message = "Something went wrong on my side; it has been logged. Please try again."

@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.config import Config, ConfigError, load_config, read_token
 from bot.content.importer import SeedFormatError, import_seed
 from bot.content.loader import ContentError, bundled_content_dir, load_library, pack_directories
+from bot.db import DatabaseError
 
 
 def content_roots(config: Config) -> list[Path]:
@@ -102,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    except (SeedFormatError, OSError) as exc:
+    except (DatabaseError, SeedFormatError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
-import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,8 +150,6 @@ def _convert(value: Any, annotation: Any, key: str, base: Path) -> Any:
             raise ConfigError(f"{key} must be a list")
         (item_type, _) = typing.get_args(annotation)
         return tuple(_convert(v, item_type, f"{key}[{n}]", base) for n, v in enumerate(value))
-    if isinstance(annotation, types.UnionType):  # pragma: no cover - no optional fields yet
-        raise ConfigError(f"{key}: unsupported type")
     raise ConfigError(f"{key}: unsupported type {annotation!r}")
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from bot.db import bundled_migrations
 
 
 def cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -91,3 +95,39 @@ def test_run_with_unreadable_config(tmp_path):
     assert result.returncode != 0
     assert result.stderr.strip().startswith("error: cannot read config file")
     assert "Traceback" not in result.stderr
+
+
+def test_run_on_a_database_newer_than_the_code_refuses_in_one_line(tmp_path):
+    path = tmp_path / "bot.db"
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA user_version = 999")
+    config = tmp_path / "config.toml"
+    # An address nothing listens on: were the database accepted, the bot would fail to connect, not hang.
+    config.write_text('[database]\npath = "bot.db"\n[discord]\napi_base = "http://127.0.0.1:9/api/v10"\n')
+    result = cli("run", "--config", str(config), env={"DISCORD_TOKEN": "x.y.z"})
+    assert result.returncode == 1
+    newest = bundled_migrations()[-1][0]
+    assert result.stderr.splitlines() == [
+        f"error: database {path} has schema version 999, newer than this bot knows ({newest}): "
+        "upgrade the bot, or point database.path at another file"
+    ]
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (999,)
+        assert conn.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,), "nothing was written"
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda db: db.write_bytes(b"not a database" * 100), "cannot use database {db}: file is not a database"),
+        (lambda db: db.mkdir(), "cannot open database {db}: unable to open database file"),
+    ],
+)
+def test_run_on_an_unusable_database_says_so_in_one_line(tmp_path, setup, message):
+    db = tmp_path / "bot.db"
+    setup(db)
+    config = tmp_path / "config.toml"
+    config.write_text('[database]\npath = "bot.db"\n[discord]\napi_base = "http://127.0.0.1:9/api/v10"\n')
+    result = cli("run", "--config", str(config), env={"DISCORD_TOKEN": "x.y.z"})
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == ["error: " + message.format(db=db)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,10 @@ def test_example_config_is_valid_and_matches_the_defaults():
     example = Path(__file__).resolve().parents[1] / "config.example.toml"
     config = load_config(example)
     assert config == parse_config({}, example.parent)
+    # It documents every key: each section and each field of the typed config appears in it.
+    written = tomllib.loads(example.read_text(encoding="utf-8"))
+    known = {f.name: {k.name for k in dataclasses.fields(getattr(config, f.name))} for f in dataclasses.fields(config)}
+    assert {name: set(keys) for name, keys in written.items()} == known
 
 
 def test_relative_paths_resolve_against_the_config_file(tmp_path):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.content.importer import import_seed
+from bot.content.importer import SeedFormatError, import_seed
 from bot.content.loader import ContentError, bundled_content_dir, load_library, pack_directories
 from bot.content.text import latex_to_text, normalize
 
@@ -171,6 +171,11 @@ def problems(pack: Path) -> list[str]:
     return [str(p) for p in caught.value.problems]
 
 
+def relative(found: list[str], pack: Path) -> list[str]:
+    """Problems with the pack directory left out of their paths, to compare them whole."""
+    return [p.replace(f"{pack}/", "") for p in found]
+
+
 def good_question(**changes):
     return {"id": "q1", "question": "Why dropout?", "related": ["dropout"], "key_points": ["a", "b", "c"]} | changes
 
@@ -182,8 +187,10 @@ def test_small_valid_pack_loads(tmp_path):
 
 def test_yaml_syntax_error_names_file_and_line(tmp_path):
     pack = write_pack(tmp_path, raw={"chapters/01.yaml": "number: 1\ntitle: [unclosed\nterms: []\n"})
-    found = problems(pack)
-    assert any("01.yaml" in p and "YAML syntax error" in p and "line " in p for p in found), found
+    # One problem for the file, not a second one for the mapping it failed to hold.
+    assert relative(problems(pack), pack) == [
+        "chapters/01.yaml: YAML syntax error at line 3, column 6: did not find expected ',' or ']'"
+    ]
 
 
 def test_missing_field_names_entry_and_field(tmp_path):
@@ -242,6 +249,103 @@ def test_missing_pack_metadata(tmp_path):
     assert problems(pack) == [f"{pack / 'pack.yaml'}: missing pack.yaml (every pack directory needs one)"]
 
 
+TERM = {"id": "t", "term": "T", "definition": "d", "tip": "t"}
+
+
+def chapter(**changes):
+    return {"number": 1, "title": "Basics", "terms": [TERM]} | changes
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({"chapters/01.yaml": ""}, ["chapters/01.yaml: the file is empty"]),
+        ({"chapters/01.yaml": "- a\n- b\n"}, ["chapters/01.yaml: expected a mapping of fields, found a list"]),
+        ({"chapters/01.yaml": b"title: caf\xe9\n"}, ["chapters/01.yaml: cannot read file: 'utf-8' codec can't decode"]),
+        (
+            {"chapters/01.yaml": chapter(terms=[TERM | {"term": ["a", "b"]}])},
+            ["chapters/01.yaml [t]: field 'term' must be text, not a list"],
+        ),
+        (
+            {"chapters/01.yaml": chapter(number="three")},
+            ["chapters/01.yaml: field 'number' must be a whole number from 0 to 999"],
+        ),
+        ({"chapters/01.yaml": chapter(number=True)}, ["chapters/01.yaml: field 'number' must be a whole number"]),
+        (
+            {"chapters/01.yaml": chapter(), "chapters/02.yaml": chapter(title="Again", terms=[TERM | {"id": "u"}])},
+            ["chapters [Again]: duplicate chapter number 1"],
+        ),
+        ({"chapters/01.yaml": chapter(terms=[])}, ["chapters/01.yaml: chapter has no terms"]),
+        (
+            {"chapters/01.yaml": chapter(terms="dropout")},
+            ["chapters/01.yaml: field 'terms' must be a list, not text", "chapters/01.yaml: chapter has no terms"],
+        ),
+        (
+            {"chapters/01.yaml": chapter(terms=[TERM, "dropout"])},
+            ["chapters/01.yaml [terms #2]: expected a mapping of fields, found text"],
+        ),
+        (
+            {"chapters/01.yaml": chapter(terms=[TERM | {"aliases": "T-thing"}])},
+            ["chapters/01.yaml [t]: field 'aliases' must be a list, not text"],
+        ),
+        (
+            {"chapters/01.yaml": chapter(terms=[TERM | {"aliases": ["ok", " ", 3]}])},
+            [
+                "chapters/01.yaml [t]: item 2 of 'aliases' is empty or not text",
+                "chapters/01.yaml [t]: item 3 of 'aliases' is empty or not text",
+            ],
+        ),
+        (
+            {"chapters/01.yaml": chapter(terms=[TERM | {"id": "x" * 65}])},
+            [f"chapters/01.yaml [{'x' * 65}]: field 'id' is 65 characters, over the limit of 64"],
+        ),
+        (
+            {"questions.yaml": {"questions": [good_question(related=[], key_points=["a"] * 7)]}},
+            [
+                "questions.yaml [q1]: field 'key_points' has 7 items, needs at most 6",
+                "questions.yaml [q1]: field 'related' has 0 items, needs at least 1",
+            ],
+        ),
+        (
+            {"pack.yaml": {"id": "mini", "title": "M", "description": "d", "version": 1, "credit": "me"}},
+            ["pack.yaml [credit]: expected a mapping of fields, found text"],
+        ),
+        (
+            {"guide.yaml": {"learning_order": [{"step": "one", "topic": "T", "master": "M"}]}},
+            ["guide.yaml [learning_order #1]: field 'step' must be a whole number from 0 to 999"],
+        ),
+    ],
+)
+def test_each_class_of_bad_content_gets_its_own_clear_message(tmp_path, files, expected):
+    pack = write_pack(tmp_path, chapters=[])
+    for rel, content in files.items():
+        path = pack / rel
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content if isinstance(content, str) else yaml.safe_dump(content))
+    if not any(rel.startswith("chapters/") for rel in files):
+        (pack / "chapters" / "01.yaml").write_text(yaml.safe_dump(chapter()))
+    found = relative(problems(pack), pack)
+    assert len(found) == len(expected), found
+    assert all(line.startswith(want) for line, want in zip(found, expected, strict=True)), found
+
+
+def test_no_chapter_files_and_duplicate_pack_ids(tmp_path):
+    empty = write_pack(tmp_path, chapters=[])
+    assert relative(problems(empty), empty) == ["chapters: no chapter files (chapters/*.yaml)"]
+    first = write_pack(tmp_path / "a")
+    second = write_pack(tmp_path / "b", chapters=[chapter()])
+    with pytest.raises(ContentError) as caught:
+        load_library([first, second])
+    duplicate = f"{second / 'pack.yaml'} [mini]: duplicate pack id (also {first})"
+    assert [str(p) for p in caught.value.problems] == [duplicate]
+
+
+def test_a_missing_pack_directory_is_named(tmp_path):
+    assert problems(tmp_path / "nowhere") == [f"{tmp_path / 'nowhere'}: pack directory does not exist"]
+
+
 # -- the importer ------------------------------------------------------------------------------------------
 
 
@@ -268,6 +372,20 @@ def test_importer_keeps_curated_entries(tmp_path):
     again = import_seed(seed, None, out)
     assert again.terms_added == 0
     assert yaml.safe_load(path.read_text()) == data
+
+
+def test_importer_refuses_to_complete_a_broken_pack_file(tmp_path):
+    seed = tmp_path / "seed.txt"
+    seed.write_text(
+        "Chapter 2\n\nBasics\n\nChapter Introduction\n\nThe intro.\n\n"
+        "Topic\tSimple Definition\tExam / Interview Tip\nReLU\tmax(0, x).\tFast.\n"
+    )
+    broken = tmp_path / "pack" / "chapters" / "02-basics.yaml"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("terms: [unclosed\n")
+    with pytest.raises(SeedFormatError, match=r"02-basics\.yaml is not valid YAML, so it cannot be completed"):
+        import_seed(seed, None, tmp_path / "pack")
+    assert broken.read_text() == "terms: [unclosed\n"
 
 
 def test_importer_reproduces_the_bundled_skeleton(tmp_path):

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import os
+import re
 import signal
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import discord
-from standin import running_standin
+import pytest
+
+from bot.config import parse_config
+from bot.runner import setup_logging
+from standin import StandIn, running_standin
 
 EXPECTED_COMMANDS = {
     "define", "search", "topics", "random", "question", "guide", "help",
@@ -55,35 +63,114 @@ async def test_a_burst_of_requests_is_paced_below_the_global_limit(env):
     assert env.standin.max_requests_per_second("POST") <= 45  # 40 per second plus a burst of 4
 
 
+TOKEN = "secret.token.value"
+
+
+@contextlib.asynccontextmanager
+async def cli_run(standin: StandIn, tmp_path: Path, level: str) -> AsyncIterator[asyncio.subprocess.Process]:
+    """Run `interview-bot run` as a real process against the stand-in (stderr and stdout piped apart)."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[discord]\napi_base = "{standin.api_base}"\nguild_ready_timeout = 0.05\n'
+        f'[database]\npath = "bot.db"\n[logging]\nlevel = "{level}"\n'
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"} | {"DISCORD_TOKEN": TOKEN}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--config", str(config),
+        env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+def plain(log: bytes) -> list[str]:
+    """The lines of a log output without colours (discord.py colours them on a terminal, and inside Docker)."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", log.decode()).splitlines()
+
+
 async def test_cli_run_connects_answers_and_stops_cleanly_on_sigterm(tmp_path: Path):
-    token = "secret.token.value"
-    async with running_standin() as standin:
-        config = tmp_path / "config.toml"
-        config.write_text(
-            f'[discord]\napi_base = "{standin.api_base}"\nguild_ready_timeout = 0.05\n'
-            f'[database]\npath = "bot.db"\n[logging]\nlevel = "DEBUG"\n'
-        )
-        env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"} | {"DISCORD_TOKEN": token}
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--config", str(config),
-            env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            await standin.wait_until(lambda: standin.commands.get(None), timeout=30)
-            await standin.wait_until(lambda: standin.gateway.connected or None, timeout=10)
-            await asyncio.sleep(0.5)  # the process's on_ready follows GUILD_CREATE by guild_ready_timeout
-            handle = await standin.slash("help")
-            callback = await handle.response(timeout=10)
-            assert callback.message is not None and callback.message.embeds
-            process.send_signal(signal.SIGTERM)
-            output, _ = await asyncio.wait_for(process.communicate(), timeout=20)
-        finally:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
-    text = output.decode()
+    async with running_standin() as standin, cli_run(standin, tmp_path, "DEBUG") as process:
+        await standin.wait_until(lambda: standin.commands.get(None), timeout=30)
+        await standin.wait_until(lambda: standin.gateway.connected or None, timeout=10)
+        await asyncio.sleep(0.5)  # the process's on_ready follows GUILD_CREATE by guild_ready_timeout
+        handle = await standin.slash("help")
+        callback = await handle.response(timeout=10)
+        assert callback.message is not None and callback.message.embeds
+        process.send_signal(signal.SIGTERM)
+        output, errors = await asyncio.wait_for(process.communicate(), timeout=20)
+    text = "\n".join(plain(output) + plain(errors))
     assert process.returncode == 0, text
-    assert token not in text
+    assert "logging in using static token" in text and "received SIGTERM; closing" in text
+    assert TOKEN not in text
     assert "Traceback" not in text
     assert (tmp_path / "bot.db").exists()
+    assert not standin.problems()
+
+
+def test_the_token_never_reaches_the_log_output(tmp_path, capsys):
+    token = "MTIz.secret-token.value"
+    root = logging.getLogger()
+    before = [(handler, handler.formatter) for handler in root.handlers]
+    level = root.level
+    setup_logging(parse_config({"logging": {"level": "DEBUG"}}, tmp_path), token)
+    try:
+        log = logging.getLogger("bot.test")
+        log.info("connecting with %s", token)
+        log.debug(f"payload {{'token': '{token}'}}")
+        try:
+            raise RuntimeError(f"rejected {token}")
+        except RuntimeError:
+            log.exception("login failed")
+        log.warning("where", stack_info=True)
+    finally:
+        for handler in root.handlers[:]:
+            if handler not in [h for h, _ in before]:
+                root.removeHandler(handler)
+        for handler, formatter in before:
+            handler.setFormatter(formatter)
+        root.setLevel(level)
+    err = capsys.readouterr().err
+    assert "connecting with [token]" in err and "payload {'token': '[token]'}" in err
+    assert "RuntimeError: rejected [token]" in err, "tracebacks are redacted too"
+    assert "login failed" in err and "Stack (most recent call last)" in err
+    assert "secret-token" not in err
+
+
+async def test_a_command_discord_still_shows_after_it_was_removed_gets_a_private_answer(env):
+    await env.start()
+    # The client shows a command from before the last sync: the bot no longer has it.
+    help_command = next(c for c in env.standin.commands[None] if c["name"] == "help")
+    env.standin.commands[None].append(help_command | {"name": "oldhelp", "id": str(int(help_command["id"]) + 1)})
+    callback = await (await env.standin.slash("oldhelp")).response()
+    assert callback.message.ephemeral
+    assert callback.message.content.startswith("This command has just changed. Please try again in a minute")
+
+
+@pytest.mark.parametrize(
+    ("method", "route", "status", "line"),
+    [
+        ("GET", "/users/@me", 401, "Discord refused the token in DISCORD_TOKEN: check it in the developer portal"),
+        (
+            "PUT",
+            "/applications/{application_id}/commands",
+            403,
+            "a request to Discord failed while starting: 403 Forbidden (error code: 0): 403: injected by the test",
+        ),
+    ],
+)
+async def test_cli_run_refused_by_discord_stops_with_one_line(tmp_path: Path, method, route, status, line):
+    async with running_standin() as standin:
+        standin.inject(method, route, status=status)
+        async with cli_run(standin, tmp_path, "ERROR") as process:
+            output, errors = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 1
+    assert output == b""
+    lines = plain(errors)
+    assert len(lines) == 1, lines
+    assert "CRITICAL" in lines[0] and "bot.runner" in lines[0] and lines[0].endswith(f" {line}"), lines
+    assert TOKEN not in errors.decode()
     assert not standin.problems()

@@ -15,6 +15,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 from PIL import Image
+
 from standin import Permissions, StandIn, collect_errors, running_bot, running_standin
 
 TOPICS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.standin import StoredMessage
+from standin import StoredMessage
 
 EPHEMERAL = 1 << 6
 
@@ -48,10 +48,18 @@ async def test_define_answers_privately_with_the_term_card(env, library):
 
 async def test_define_autocomplete_ranks_what_was_meant_first(env):
     await env.start()
+    backprop = {"name": "Backpropagation (Backprop)", "value": "backpropagation"}
+    lstm = {"name": "LSTM", "value": "lstm"}
+    relu = {"name": "ReLU", "value": "relu"}
     expected = {
-        "backprop": {"name": "Backpropagation (Backprop)", "value": "backpropagation"},
-        "lstm": {"name": "LSTM", "value": "lstm"},
-        "relu": {"name": "ReLU", "value": "relu"},
+        "backprop": backprop,
+        "BackProp": backprop,
+        "back-prop": backprop,
+        "lstm": lstm,
+        "  LSTM ": lstm,
+        "relu": relu,
+        "Re LU": relu,
+        "RELU": relu,
         "Batch Norm": {"name": "Batch normalization (Batchnorm)", "value": "batch-normalization"},
     }
     for typed, first in expected.items():

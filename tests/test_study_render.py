@@ -3,12 +3,16 @@ something, and name lookups rank what a user means first."""
 
 from __future__ import annotations
 
+import random
+
 import discord
 import pytest
 
 from bot.cogs.options import chapter_choices, term_choices
 from bot.cogs.study import _embeds as embeds
 from bot.cogs.study import _views as views
+from bot.content.index import Library
+from bot.content.models import Chapter, Credit, Pack, Term
 from bot.core.errors import BotError
 
 # -- Discord's limits ------------------------------------------------------------------------------------------
@@ -224,10 +228,54 @@ def test_search_results_fit_for_every_term_name_and_long_queries(library):
 
 def test_search_without_match_says_so_and_offers_close_names(library):
     card = views.search_screen(library, "zzqqxx")
-    assert "Nothing matches" in card.embeds[0].description
+    assert card.embeds[0].description == "Nothing matches. Try fewer or other words, or `/define` a term by name."
     assert card.view is None
     card = views.search_screen(library, "backpropogation")
     assert_card_fits(card)
+    assert "\n\nClosest names: **Backpropagation**" in card.embeds[0].description
+    assert open_refs(card)[0] == "define:backpropagation"
+    assert not any(i.startswith("iq:share:") for i in custom_ids(card.view)), "nothing found, nothing to share"
+    # Punctuation alone is close to nothing (it used to offer the library's first five terms).
+    card = views.search_screen(library, "???")
+    assert card.view is None and "Closest names" not in card.embeds[0].description
+
+
+def test_typed_text_is_shown_as_typed_not_as_markdown(library):
+    typed = "*bold* __under__ `code` ||spoiler|| [link](https://example.com) @everyone"
+    card = views.suggestions_screen(library, typed)
+    shown = "\\*bold\\* \\_\\_under\\_\\_ \\`code\\` \\|\\|spoiler\\|\\| \\[link](https://example.com) @everyone"
+    assert f"No term is called “{shown}”" in card.embeds[0].description
+    assert card.embeds[0].title == "Term not found"
+    search = views.search_screen(library, typed[:80])
+    assert search.embeds[0].title.startswith("Search: \\*bold\\* \\_\\_under")
+    # A long query is cut before escaping, so no lone backslash swallows the closing quote.
+    long = views.suggestions_screen(library, "x" * 99 + "*" * 50)
+    assert "\\…" not in long.embeds[0].description and "”" in long.embeds[0].description
+
+
+def test_unknown_names_without_letters_get_no_random_suggestions(library):
+    for typed in ("???", "   ", "—"):
+        card = views.suggestions_screen(library, typed)
+        assert card.view is None, typed
+        assert "nothing comes close" in card.embeds[0].description
+
+
+def test_a_term_card_of_maximal_content_stays_within_the_embed_total():
+    pack = "p" * 64
+    aliases = tuple(f"alias {n} " + "a" * 90 for n in range(20))
+    term = Term("t" * 64, "T" * 100, "d " * 2048, "tip " * 256, 999, pack, aliases)
+    chapter = Chapter(999, "C" * 100, "i" * 4096, pack, (term.id,))
+    library = Library([Pack(pack, "P" * 256, "x", "1", Credit("c", "a"), (chapter,), (term,))])
+    card = views.term_screen(library, term)
+    assert_card_fits(card)
+    embed = card.embeds[0]
+    assert embed.description.endswith("…") and embeds.EMBED_TOTAL_LIMIT - 10 < len(embed) <= embeds.EMBED_TOTAL_LIMIT
+    assert embed.fields[0].value == term.tip, "the tip is whole: the description gives way"
+    # The longest ids the loader accepts still fit every button's custom id.
+    assert labels(card)[-3:] == ["Chapter 999", "Quiz me on this chapter", "Share"]
+    page = views.topics_screen(library, chapter.key)
+    assert_card_fits(page)
+    assert f"iq:share:topics:{chapter.key}:1" in custom_ids(page.view)
 
 
 # -- topics ------------------------------------------------------------------------------------------------
@@ -300,8 +348,6 @@ def test_every_question_and_its_key_points_fit(library):
 
 
 def test_questions_of_a_chapter_come_from_it(library):
-    import random
-
     chapter = library.chapters["deep-learning:3"]
     rng = random.Random(7)
     for _ in range(20):

@@ -1,13 +1,15 @@
-"""Slash-command options shared by several cogs: term and chapter autocomplete, and chapter resolution."""
+"""Slash-command options shared by several cogs: term and chapter autocomplete, chapter resolution, and showing
+what a user typed back to them."""
 
 from __future__ import annotations
 
 from collections import Counter
+from itertools import islice
 
 import discord
 from discord import app_commands
 
-from bot.content.index import Library
+from bot.content.index import Library, NameMatch
 from bot.content.models import Chapter
 from bot.content.text import normalize, truncate
 from bot.core.errors import UnknownChapter
@@ -16,9 +18,21 @@ CHOICE_LIMIT = 25
 CHOICE_NAME_LIMIT = 100
 
 
+def echo(text: str, limit: int = 100) -> str:
+    """Return user-typed text fit to quote in a reply: one line, at most `limit` characters, markdown shown as typed."""
+    # Cut before escaping, so a cut never leaves a lone backslash that would escape the closing quote.
+    return discord.utils.escape_markdown(truncate(" ".join(text.split()), limit))
+
+
 def term_choices(library: Library, current: str) -> list[app_commands.Choice[str]]:
-    """Rank terms and aliases for /define's autocomplete: the term's name, with the alias that matched if any."""
-    matches = library.fuzzy(current, limit=CHOICE_LIMIT)
+    """Rank terms and aliases for /define's autocomplete: the term's name, with the alias that matched if any.
+
+    Before anything is typed, the first terms of the library are offered, so the list is never empty.
+    """
+    if normalize(current):
+        matches = library.fuzzy(current, limit=CHOICE_LIMIT)
+    else:
+        matches = [NameMatch(t, t.term, 0.0) for t in islice(library.terms.values(), CHOICE_LIMIT)]
     # Two chapters may define the same name ("Gradient descent"): the chapter tells them apart.
     seen = Counter(normalize(m.term.term) for m in matches)
     choices = []
@@ -38,8 +52,7 @@ def chapter_choices(library: Library, current: str) -> list[app_commands.Choice[
     many_packs = len(library.packs) > 1
     choices = []
     for chapter in library.chapters.values():
-        title = normalize(chapter.title)
-        if wanted and not (wanted in title or wanted == str(chapter.number) or title.startswith(wanted)):
+        if wanted and not (wanted in normalize(chapter.title) or wanted == str(chapter.number)):
             continue
         name = f"{chapter.number} · {chapter.title}" + (f" ({chapter.pack})" if many_packs else "")
         choices.append(app_commands.Choice(name=truncate(name, CHOICE_NAME_LIMIT), value=chapter.key))
@@ -52,8 +65,13 @@ def resolve_chapter(library: Library, text: str | None) -> Chapter | None:
         return None
     chapter = library.find_chapter(text.strip())
     if chapter is None:
-        raise UnknownChapter(f"No chapter is called “{truncate(text, 100)}”. Pick one from the list, or see `/topics`.")
+        raise UnknownChapter(f"No chapter is called “{echo(text)}”. Pick one from the list, or see `/topics`.")
     return chapter
+
+
+async def term_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete for any command's `term` option."""
+    return term_choices(interaction.client.library, current)  # type: ignore[attr-defined]
 
 
 async def chapter_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

@@ -22,7 +22,7 @@ _CHAPTER = re.compile(r"^Chapter (\d+)$")
 
 
 class SeedFormatError(ValueError):
-    """The seed text does not have the expected structure."""
+    """The importer's input is not what it expects: the seed text's structure, or a pack file it would complete."""
 
 
 @dataclass
@@ -156,7 +156,16 @@ def _guide(mental_model: str, chapters: list[ParsedChapter]) -> dict[str, Any]:
 
 
 def _load(path: Path) -> Any:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    """Read a pack file the import completes (None when it does not exist yet)."""
+    if not path.exists():
+        return None
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise SeedFormatError(f"{path} is not valid YAML, so it cannot be completed: {exc}") from None
+    if data is not None and not isinstance(data, dict):
+        raise SeedFormatError(f"{path} does not hold a mapping, so it cannot be completed")
+    return data
 
 
 def _dump(path: Path, data: Any) -> None:

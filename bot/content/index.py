@@ -106,10 +106,13 @@ class Library:
         return self.terms[found[0][0]] if found else None
 
     def fuzzy(self, query: str, limit: int = 25) -> list[NameMatch]:
-        """Rank terms by how well a name or alias matches `query`: exact, prefix, substring, words, then typos."""
+        """Rank terms by how well a name or alias matches `query`: exact, prefix, substring, words, then typos.
+
+        A query without letters or digits matches nothing.
+        """
         wanted = normalize(query)
         if not wanted:
-            return [NameMatch(t, t.term, 0.0) for t in list(self.terms.values())[:limit]]
+            return []
         words = tokenize(query)
         scored: dict[str, NameMatch] = {}
 

@@ -30,11 +30,36 @@ from bot.content.models import (
 # Discord's limits for the places each text is shown in (embed title 256, description 4,096, field value
 # 1,024, autocomplete/choice name 100): content that would not fit is refused at load time, not at reply time.
 LIMIT_CHOICE = 100
-# libyaml's safe loader when PyYAML was built with it (several times faster at start-up), else the pure one.
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 LIMIT_TITLE = 256
 LIMIT_FIELD = 1024
 LIMIT_DESCRIPTION = 4096
+# Ids travel inside buttons' custom ids ("iq:share:define:<term id>", at most 100 characters in all).
+LIMIT_ID = 64
+MAX_NUMBER = 999  # chapter numbers and learning steps (a chapter number is part of custom ids too)
+# libyaml's safe loader when PyYAML was built with it (several times faster at start-up), else the pure one.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _kind(value: Any) -> str:
+    """Name a YAML value's type the way a pack author writes it."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _whole(value: Any, low: int, high: int) -> bool:
+    """Tell whether a YAML value is a whole number within low..high (true/false is not a number)."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,18 +92,25 @@ class _Reader:
     def problem(self, file: Path, entry: str, message: str) -> None:
         self.problems.append(Problem(file, entry, message))
 
-    def load_yaml(self, path: Path) -> Any:
+    def read_mapping(self, path: Path) -> dict | None:
+        """Parse a YAML file that must hold a mapping; on any failure record exactly one problem and return None."""
         try:
-            return yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
             self.problem(path, "", f"YAML syntax error at {line}{exc.problem or exc}")
+            return None
         except yaml.YAMLError as exc:
             self.problem(path, "", f"YAML error: {exc}")
+            return None
         except (OSError, UnicodeDecodeError) as exc:
             self.problem(path, "", f"cannot read file: {exc}")
-        return None
+            return None
+        if data is None:
+            self.problem(path, "", "the file is empty")
+            return None
+        return self.mapping(data, path, "")
 
     def text(self, data: dict, key: str, file: Path, entry: str, limit: int, *, required: bool = True) -> str:
         value = data.get(key)
@@ -87,7 +119,7 @@ class _Reader:
                 self.problem(file, entry, f"missing field '{key}'")
             return ""
         if not isinstance(value, str | int | float) or isinstance(value, bool):
-            self.problem(file, entry, f"field '{key}' must be text, not {type(value).__name__}")
+            self.problem(file, entry, f"field '{key}' must be text, not {_kind(value)}")
             return ""
         value = str(value).strip()
         if not value and required:
@@ -103,7 +135,7 @@ class _Reader:
         if value is None:
             value = []
         if not isinstance(value, list):
-            self.problem(file, entry, f"field '{key}' must be a list")
+            self.problem(file, entry, f"field '{key}' must be a list, not {_kind(value)}")
             return ()
         items = []
         for n, item in enumerate(value, start=1):
@@ -120,7 +152,7 @@ class _Reader:
 
     def mapping(self, data: Any, file: Path, entry: str) -> dict | None:
         if not isinstance(data, dict):
-            self.problem(file, entry, f"expected a mapping, found {type(data).__name__}")
+            self.problem(file, entry, f"expected a mapping of fields, found {_kind(data)}")
             return None
         return data
 
@@ -128,7 +160,7 @@ class _Reader:
         """Return the list under `key` as (label, mapping) pairs, reporting entries that are not mappings."""
         value = data.get(key) or []
         if not isinstance(value, list):
-            self.problem(file, "", f"field '{key}' must be a list")
+            self.problem(file, "", f"field '{key}' must be a list, not {_kind(value)}")
             return []
         out = []
         for n, item in enumerate(value, start=1):
@@ -145,26 +177,28 @@ def _read_pack(directory: Path, reader: _Reader) -> Pack | None:
     if not meta_path.is_file():
         reader.problem(meta_path, "", "missing pack.yaml (every pack directory needs one)")
         return None
-    meta = reader.mapping(reader.load_yaml(meta_path), meta_path, "")
+    meta = reader.read_mapping(meta_path)
     if meta is None:
         return None
-    pack_id = reader.text(meta, "id", meta_path, "", LIMIT_CHOICE)
-    credit_data = meta.get("credit") or {}
-    if not isinstance(credit_data, dict):
-        reader.problem(meta_path, "credit", "must be a mapping with title and author")
-        credit_data = {}
-    credit = Credit(
-        title=reader.text(credit_data, "title", meta_path, "credit", LIMIT_TITLE),
-        author=reader.text(credit_data, "author", meta_path, "credit", LIMIT_TITLE),
-        url=reader.text(credit_data, "url", meta_path, "credit", LIMIT_TITLE, required=False),
-        note=reader.text(credit_data, "note", meta_path, "credit", LIMIT_FIELD, required=False),
-    )
+    pack_id = reader.text(meta, "id", meta_path, "", LIMIT_ID)
+    title = reader.text(meta, "title", meta_path, "", LIMIT_TITLE)
+    description = reader.text(meta, "description", meta_path, "", LIMIT_DESCRIPTION)
+    version = reader.text(meta, "version", meta_path, "", LIMIT_CHOICE)
+    credit = Credit("", "")
+    credit_data = reader.mapping(meta.get("credit") or {}, meta_path, "credit")
+    if credit_data is not None:
+        credit = Credit(
+            title=reader.text(credit_data, "title", meta_path, "credit", LIMIT_TITLE),
+            author=reader.text(credit_data, "author", meta_path, "credit", LIMIT_TITLE),
+            url=reader.text(credit_data, "url", meta_path, "credit", LIMIT_TITLE, required=False),
+            note=reader.text(credit_data, "note", meta_path, "credit", LIMIT_FIELD, required=False),
+        )
     chapters, terms = _read_chapters(directory, pack_id, reader)
     return Pack(
         id=pack_id,
-        title=reader.text(meta, "title", meta_path, "", LIMIT_TITLE),
-        description=reader.text(meta, "description", meta_path, "", LIMIT_DESCRIPTION),
-        version=reader.text(meta, "version", meta_path, "", LIMIT_CHOICE),
+        title=title,
+        description=description,
+        version=version,
         credit=credit,
         chapters=tuple(chapters),
         terms=tuple(terms),
@@ -180,12 +214,12 @@ def _read_chapters(directory: Path, pack_id: str, reader: _Reader) -> tuple[list
     if not files:
         reader.problem(directory / "chapters", "", "no chapter files (chapters/*.yaml)")
     for path in files:
-        data = reader.mapping(reader.load_yaml(path), path, "")
+        data = reader.read_mapping(path)
         if data is None:
             continue
         number = data.get("number")
-        if not isinstance(number, int) or isinstance(number, bool) or number < 0:
-            reader.problem(path, "", "field 'number' must be a whole number")
+        if not _whole(number, 0, MAX_NUMBER):
+            reader.problem(path, "", f"field 'number' must be a whole number from 0 to {MAX_NUMBER}")
             number = -1
         title = reader.text(data, "title", path, "", LIMIT_CHOICE)
         intro = reader.text(data, "introduction", path, "", LIMIT_DESCRIPTION, required=False)
@@ -202,7 +236,7 @@ def _read_chapters(directory: Path, pack_id: str, reader: _Reader) -> tuple[list
 
 
 def _read_term(entry: dict, label: str, path: Path, pack_id: str, chapter: int, reader: _Reader) -> Term | None:
-    term_id = reader.text(entry, "id", path, label, LIMIT_CHOICE)
+    term_id = reader.text(entry, "id", path, label, LIMIT_ID)
     term = Term(
         id=term_id,
         term=reader.text(entry, "term", path, label, LIMIT_CHOICE),
@@ -218,16 +252,16 @@ def _read_term(entry: dict, label: str, path: Path, pack_id: str, chapter: int, 
 def _read_questions(path: Path, pack_id: str, reader: _Reader) -> list[Question]:
     if not path.exists():
         return []
-    data = reader.mapping(reader.load_yaml(path), path, "")
+    data = reader.read_mapping(path)
     if data is None:
         return []
     questions = []
     for label, entry in reader.entries(data, "questions", path):
         question = Question(
-            id=reader.text(entry, "id", path, label, LIMIT_CHOICE),
+            id=reader.text(entry, "id", path, label, LIMIT_ID),
             text=reader.text(entry, "question", path, label, LIMIT_TITLE),
             key_points=reader.text_list(entry, "key_points", path, label, 300, minimum=3, maximum=6),
-            related=reader.text_list(entry, "related", path, label, LIMIT_CHOICE, minimum=1, maximum=10),
+            related=reader.text_list(entry, "related", path, label, LIMIT_ID, minimum=1, maximum=10),
             pack=pack_id,
         )
         if question.id:
@@ -238,14 +272,14 @@ def _read_questions(path: Path, pack_id: str, reader: _Reader) -> list[Question]
 def _read_guide(path: Path, reader: _Reader) -> Guide:
     if not path.exists():
         return Guide()
-    data = reader.mapping(reader.load_yaml(path), path, "")
+    data = reader.read_mapping(path)
     if data is None:
         return Guide()
     steps = []
     for label, e in reader.entries(data, "learning_order", path):
         step = e.get("step")
-        if not isinstance(step, int):
-            reader.problem(path, label, "field 'step' must be a whole number")
+        if not _whole(step, 0, MAX_NUMBER):
+            reader.problem(path, label, f"field 'step' must be a whole number from 0 to {MAX_NUMBER}")
             step = 0
         steps.append(
             LearningStep(
@@ -266,7 +300,7 @@ def _read_guide(path: Path, reader: _Reader) -> Guide:
         ),
         high_yield=tuple(
             HighYield(
-                reader.text(e, "id", path, label, LIMIT_CHOICE),
+                reader.text(e, "id", path, label, LIMIT_ID),
                 reader.text(e, "question", path, label, LIMIT_TITLE),
                 reader.text(e, "answer", path, label, LIMIT_FIELD),
             )

@@ -1,8 +1,8 @@
 """Multiple-choice questions built from the glossary: masked prompts and plausible distractors.
 
 Shared by the daily question, solo quizzes and battles, so every multiple-choice question in the bot follows
-the same rules: the prompt never gives the answer away, the options are four distinct terms, and the
-distractors come from the same chapter first.
+the same rules: the prompt never gives the answer away, the options are four distinct concepts that read
+differently in either mode, and the distractors come from the same chapter first.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Literal
 
 from bot.content.index import Library
 from bot.content.models import Term
-from bot.content.text import normalize
+from bot.content.text import normalize, truncate
 
 MASK = "▢▢▢"
 Mode = Literal["definition", "term"]
@@ -53,7 +53,7 @@ def _stems(term: Term) -> list[str]:
 
 
 def mask_term(text: str, term: Term) -> str:
-    """Hide a term's names, aliases and the words built on them ("Dropout … drops out" → "▢▢▢ … ▢▢▢ out")."""
+    """Hide a term's names, aliases and the words built on them ("Backprop … backpropagating" → "▢▢▢ … ▢▢▢")."""
     masked = text
     for name in sorted((term.term, *term.aliases), key=len, reverse=True):
         masked = re.sub(rf"(?<![\w]){re.escape(name)}(?![\w])", MASK, masked, flags=re.IGNORECASE)
@@ -74,18 +74,31 @@ def _same_concept(a: Term, b: Term) -> bool:
 
 
 def pick_distractors(library: Library, term: Term, rng: random.Random, count: int = 3) -> list[Term]:
-    """Pick `count` distinct wrong options: the term's own chapter first, then neighbouring chapters, then any."""
+    """Pick `count` distinct wrong options: the term's own chapter first, then neighbouring chapters, then any.
+
+    An option is skipped when it names the same concept as one already taken, or when its masked definition
+    reads the same ("Average ▢▢▢ difference between predictions and targets" is both MSE and MAE): in mode
+    "term" the options are those definitions, and two identical ones would make the question unanswerable.
+    """
     chapter = library.chapter_of(term)
     same = [t for t in library.terms_in(chapter) if t.id != term.id]
     rng.shuffle(same)
     others = [t for t in library.terms.values() if t.chapter != term.chapter or t.pack != term.pack]
     # Neighbouring chapters (by number distance) are closer in topic than the rest.
     others.sort(key=lambda t: (t.pack != term.pack, abs(t.chapter - term.chapter), rng.random()))
+    reads: dict[str, str] = {}
+
+    def reading(t: Term) -> str:
+        if t.id not in reads:
+            reads[t.id] = normalize(mask_term(t.definition, t))
+        return reads[t.id]
+
     chosen: list[Term] = []
     for candidate in same + others:
         if len(chosen) == count:
             break
-        if _same_concept(candidate, term) or any(_same_concept(candidate, c) for c in chosen):
+        taken = (term, *chosen)
+        if any(_same_concept(candidate, t) or reading(candidate) == reading(t) for t in taken):
             continue
         chosen.append(candidate)
     return chosen
@@ -104,4 +117,4 @@ def option_label(library: Library, question: MultipleChoice, index: int, limit: 
     """Return the text of option `index`: a term name, or (mode "term") that option's masked definition."""
     option = library.terms[question.options[index]]
     text = option.term if question.mode == "definition" else mask_term(option.definition, option)
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return truncate(text, limit)

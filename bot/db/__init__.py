@@ -67,11 +67,14 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path) -> Database:
-        """Open (creating if needed) and migrate the database at `path`."""
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """Open (creating if needed) and migrate the database at `path`; raise `DatabaseError` if it is unusable."""
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Try a plain connection first: when aiosqlite's connect fails, its worker thread outlives the
+            # event loop and prints a traceback at exit.
+            await asyncio.to_thread(lambda: sqlite3.connect(path).close())
             conn = await aiosqlite.connect(path, isolation_level=None)
-        except Exception as exc:
+        except (OSError, sqlite3.Error) as exc:
             raise DatabaseError(f"cannot open database {path}: {exc}") from None
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path)
@@ -79,8 +82,10 @@ class Database:
             for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=5000"):
                 await conn.execute(f"PRAGMA {pragma}")
             await db.migrate()
-        except BaseException:
+        except BaseException as exc:
             await conn.close()
+            if isinstance(exc, sqlite3.Error):  # "file is not a database", "database is locked" …
+                raise DatabaseError(f"cannot use database {path}: {exc}") from None
             raise
         return db
 
@@ -108,10 +113,13 @@ class Database:
             if version <= current:
                 continue
             log.info("applying migration %s", name)
-            async with self.transaction() as conn:
-                for statement in _statements(sql):
-                    await conn.execute(statement)
-                await conn.execute(f"PRAGMA user_version = {version}")
+            try:
+                async with self.transaction() as conn:
+                    for statement in _statements(sql):
+                        await conn.execute(statement)
+                    await conn.execute(f"PRAGMA user_version = {version}")
+            except sqlite3.Error as exc:
+                raise DatabaseError(f"migration {name} failed on {self.path}: {exc}") from exc
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.options import chapter_choices, resolve_chapter, term_choices
+from bot.cogs.options import chapter_autocomplete, resolve_chapter, term_autocomplete
 from bot.cogs.study import _views as views
 from bot.cogs.study._embeds import GUIDE_SECTIONS
 from bot.content.index import Library
@@ -37,15 +37,9 @@ class Study(commands.Cog):
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(*views.DYNAMIC_ITEMS)
 
-    async def _term_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice]:
-        return term_choices(self.library, current)
-
-    async def _chapter_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice]:
-        return chapter_choices(self.library, current)
-
     @app_commands.command(name="define")
     @app_commands.describe(term="A term or another name for it, e.g. backprop")
-    @app_commands.autocomplete(term=_term_autocomplete)
+    @app_commands.autocomplete(term=term_autocomplete)
     async def define(self, interaction: discord.Interaction, term: app_commands.Range[str, 1, 100]) -> None:
         """Look up a term: its definition, an interview tip and related terms."""
         found = self.library.lookup(term.strip())
@@ -63,7 +57,7 @@ class Study(commands.Cog):
 
     @app_commands.command(name="topics")
     @app_commands.describe(chapter="A chapter to list; leave out to see all chapters")
-    @app_commands.autocomplete(chapter=_chapter_autocomplete)
+    @app_commands.autocomplete(chapter=chapter_autocomplete)
     async def topics(self, interaction: discord.Interaction, chapter: str | None = None) -> None:
         """Browse the chapters and their terms."""
         found = resolve_chapter(self.library, chapter)
@@ -71,7 +65,7 @@ class Study(commands.Cog):
 
     @app_commands.command(name="random")
     @app_commands.describe(chapter="Draw from this chapter only; leave out for any")
-    @app_commands.autocomplete(chapter=_chapter_autocomplete)
+    @app_commands.autocomplete(chapter=chapter_autocomplete)
     async def random(self, interaction: discord.Interaction, chapter: str | None = None) -> None:
         """Show a random term card."""
         found = resolve_chapter(self.library, chapter)
@@ -80,7 +74,7 @@ class Study(commands.Cog):
 
     @app_commands.command(name="question")
     @app_commands.describe(chapter="Draw from this chapter only; leave out for any")
-    @app_commands.autocomplete(chapter=_chapter_autocomplete)
+    @app_commands.autocomplete(chapter=chapter_autocomplete)
     async def question(self, interaction: discord.Interaction, chapter: str | None = None) -> None:
         """Practise a random open interview question, then reveal its key points."""
         found = resolve_chapter(self.library, chapter)

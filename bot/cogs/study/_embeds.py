@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.cogs.options import echo
 from bot.content.index import Library, SearchHit
 from bot.content.models import Chapter, Pack, Question, Term
 from bot.content.text import tokenize, truncate
@@ -74,8 +75,16 @@ def _field(embed: discord.Embed, name: str, value: str, *, inline: bool = False)
         embed.add_field(name=truncate(name, FIELD_NAME_LIMIT), value=truncate(value, FIELD_VALUE_LIMIT), inline=inline)
 
 
-def _footer(embed: discord.Embed, text: str) -> discord.Embed:
-    embed.set_footer(text=truncate(text, FOOTER_LIMIT))
+def _finish(embed: discord.Embed, footer: str) -> discord.Embed:
+    """Set the footer, then shorten the description if the whole embed would pass Discord's 6,000 characters.
+
+    Each part is within its own limit already, but a pack may hold a 4,096-character definition and a
+    1,024-character tip, and the parts together may not.
+    """
+    embed.set_footer(text=truncate(footer, FOOTER_LIMIT))
+    excess = len(embed) - EMBED_TOTAL_LIMIT
+    if excess > 0 and embed.description:
+        embed.description = truncate(embed.description, max(1, len(embed.description) - excess))
     return embed
 
 
@@ -103,12 +112,12 @@ def term_card(library: Library, term: Term) -> discord.Embed:
     if term.aliases:
         _field(embed, "Also called", ", ".join(term.aliases))
     pack = pack_of(library, term.pack)
-    return _footer(embed, pack.title if pack else term.pack)
+    return _finish(embed, pack.title if pack else term.pack)
 
 
 def suggestions_embed(query: str, candidates: Sequence[Term]) -> discord.Embed:
     """Tell the caller that no term has this name, and list the closest ones."""
-    shown = truncate(" ".join(query.split()), 100)
+    shown = echo(query)
     if candidates:
         lines = "\n".join(f"• **{t.term}** — {short_definition(t, 90)}" for t in candidates)
         text = f"No term is called “{shown}”. Did you mean one of these?\n\n{lines}"
@@ -135,12 +144,18 @@ def _snippet(library: Library, hit: SearchHit, query: str, limit: int = 140) -> 
     return truncate(" ".join(text.split()), limit)
 
 
-def search_embed(library: Library, query: str, hits: Sequence[SearchHit]) -> discord.Embed:
-    """List the best full-text matches with where each comes from and which field matched."""
-    shown = truncate(" ".join(query.split()), 100)
+def search_embed(library: Library, query: str, hits: Sequence[SearchHit], close: Sequence[Term] = ()) -> discord.Embed:
+    """List the best full-text matches with where each comes from and which field matched.
+
+    Without a match, `close` names the terms whose names come closest to the query (their buttons open them).
+    """
+    title = f"Search: {echo(query)}"
     if not hits:
-        return _embed(f"Search: {shown}", "Nothing matches. Try fewer or other words, or `/define` a term by name.")
-    embed = _embed(f"Search: {shown}", f"{len(hits)} best match{'es' if len(hits) != 1 else ''}:")
+        text = "Nothing matches. Try fewer or other words, or `/define` a term by name."
+        if close:
+            text += "\n\nClosest names: " + ", ".join(f"**{t.term}**" for t in close)
+        return _embed(title, text)
+    embed = _embed(title, f"{len(hits)} best match{'es' if len(hits) != 1 else ''}:")
     for n, hit in enumerate(hits, start=1):
         if hit.kind == "term":
             chapter = library.chapter_of(library.terms[hit.id])
@@ -150,7 +165,7 @@ def search_embed(library: Library, query: str, hits: Sequence[SearchHit]) -> dis
             where = "Open question" + (f" on chapter {chapter.number} · {chapter.title}" if chapter else "")
         value = f"*{where} — matched in {hit.field}*\n{_snippet(library, hit, query)}"
         _field(embed, f"{n}. {truncate(hit.title, 200)}", value)
-    return _footer(embed, "Open the top results with the buttons below.")
+    return _finish(embed, "Open the top results with the buttons below.")
 
 
 def _page_count(items: int, size: int) -> int:
@@ -175,7 +190,7 @@ def chapters_page(library: Library, page: int = 1) -> Page:
         lines.append(f"`{chapter.number:>2}` **{truncate(chapter.title, 100)}**{pack} — {len(chapter.term_ids)} terms")
     embed = _embed("Topics", "\n".join(lines))
     total = f"{len(library.chapters)} chapters · {len(library.terms)} terms"
-    return Page(_footer(embed, f"{total} · page {page}/{count} · pick a chapter below"), page, count)
+    return Page(_finish(embed, f"{total} · page {page}/{count} · pick a chapter below"), page, count)
 
 
 def chapter_page(library: Library, chapter: Chapter, page: int = 1) -> Page:
@@ -188,7 +203,7 @@ def chapter_page(library: Library, chapter: Chapter, page: int = 1) -> Page:
     lines = "\n".join(f"• **{truncate(t.term, 100)}** — {short_definition(t)}" for t in shown)
     embed = _embed(chapter_label(chapter), f"*{intro}*\n\n{lines}" if intro else lines)
     footer = f"{len(terms)} terms · page {page}/{count}"
-    return Page(_footer(embed, footer + (" · open one below" if shown else "")), page, count)
+    return Page(_finish(embed, footer + (" · open one below" if shown else "")), page, count)
 
 
 def question_chapter(library: Library, question: Question) -> Chapter | None:
@@ -208,7 +223,7 @@ def question_card(library: Library, question: Question) -> discord.Embed:
         value="Answer it out loud or in writing first, then press **Show key points** to compare.",
         inline=False,
     )
-    return _footer(embed, f"Question {question.id}")
+    return _finish(embed, f"Question {question.id}")
 
 
 def answer_formula(library: Library, pack_id: str) -> str:
@@ -224,7 +239,7 @@ def key_points_embed(library: Library, question: Question) -> discord.Embed:
     names = [library.terms[r].term for r in question.related if r in library.terms]
     _field(embed, "Related terms", ", ".join(names))
     _field(embed, "Hint: shape your answer", answer_formula(library, question.pack))
-    return _footer(embed, f"Question {question.id}")
+    return _finish(embed, f"Question {question.id}")
 
 
 def _pack_lines(lines: Sequence[str], budget: int = PAGE_BUDGET) -> list[str]:
@@ -286,7 +301,7 @@ def guide_pages(library: Library, section: str) -> list[discord.Embed]:
             embeds.append(embed)
     for n, embed in enumerate(embeds, start=1):
         suffix = f" · page {n}/{len(embeds)}" if len(embeds) > 1 else ""
-        _footer(embed, f"Study guide{suffix}")
+        _finish(embed, f"Study guide{suffix}")
     return embeds
 
 
@@ -322,4 +337,4 @@ def help_embed(library: Library) -> discord.Embed:
         line = f"**{pack.credit.title}** by {pack.credit.author}"
         credits.append(f"{line} — {pack.credit.url}" if pack.credit.url else line)
     _field(embed, "Content", "\n".join(credits))
-    return _footer(embed, "Answers to lookups are private until you press Share.")
+    return _finish(embed, "Answers to lookups are private until you press Share.")

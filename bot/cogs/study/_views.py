@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import discord
 
@@ -39,7 +39,7 @@ class Card:
 
     embeds: list[discord.Embed]
     view: discord.ui.View | None = None
-    content: str | None = field(default=None)
+    content: str | None = None
 
     async def send(self, interaction: discord.Interaction, *, ephemeral: bool = True) -> None:
         """Answer the interaction with this card as a new message (private unless told otherwise)."""
@@ -203,14 +203,9 @@ class ChapterQuiz(GuardedItem, discord.ui.DynamicItem[discord.ui.Button], templa
 DYNAMIC_ITEMS = (Open, Share, Another, KeyPoints, Pick, ChapterQuiz)
 
 
-def _fits(custom_id: str) -> bool:
-    return len(custom_id) <= CUSTOM_ID_LIMIT
-
-
 def _add(view: discord.ui.View, item: discord.ui.Item) -> None:
-    """Add an item unless its custom_id would exceed Discord's limit (a long query cannot be carried)."""
-    custom_id = getattr(item, "custom_id", "")
-    if _fits(custom_id):
+    """Add an item unless its custom_id would exceed Discord's limit (the loader keeps ids short enough)."""
+    if len(getattr(item, "custom_id", "")) <= CUSTOM_ID_LIMIT:
         view.add_item(item)
 
 
@@ -267,27 +262,32 @@ def term_screen(library: Library, term: Term, *, public: bool = False, another: 
     return Card([embeds.term_card(library, term)], view)
 
 
+def close_terms(library: Library, text: str) -> list[Term]:
+    """Return the (up to five) terms whose names come closest to what was typed."""
+    return [m.term for m in library.fuzzy(text, limit=5)]
+
+
 def suggestions_screen(library: Library, query: str) -> Card:
     """The private answer to a name that is no term: the closest terms as buttons."""
-    candidates = [m.term for m in library.fuzzy(query, limit=5)]
+    candidates = close_terms(library, query)
     view = _view()
     _open_terms(view, candidates, row=0)
     return Card([embeds.suggestions_embed(query, candidates)], view if candidates else None)
 
 
 def search_screen(library: Library, query: str, *, public: bool = False) -> Card:
-    """Full-text results with buttons to open the top hits."""
+    """Full-text results with buttons to open the top hits (or, without any, the closest names)."""
     hits = library.search(query, limit=10)
+    close = [] if hits else close_terms(library, query)
     view = _view()
     for n, hit in enumerate(hits[:5], start=1):
         ref = f"define:{hit.id}" if hit.kind == "term" else f"ask:{hit.id}"
         emoji = "📖" if hit.kind == "term" else "❓"
         _add(view, Open(ref, f"{n}. {hit.title}", emoji=emoji, row=0))
-    if not hits:
-        _open_terms(view, [m.term for m in library.fuzzy(query, limit=5)], row=0)
+    _open_terms(view, close, row=0)
     if hits and not public:
         _add(view, Share(f"search:{query}", row=1))
-    return Card([embeds.search_embed(library, query, hits)], view if view.children else None)
+    return Card([embeds.search_embed(library, query, hits, close)], view if view.children else None)
 
 
 def _pager(view: discord.ui.View, base: str, page: int, count: int, *, row: int) -> None:
