@@ -146,6 +146,10 @@ def test_plan_posts_within_the_grace_window_and_skips_after_it():
     assert daily.plan_post(slot + timedelta(hours=6, seconds=1), slot, since, grace) == "skip"
     # Set up after today's time: today's slot is nobody's to catch up.
     assert daily.plan_post(slot + timedelta(hours=1), slot, slot + timedelta(minutes=30), grace) == "wait"
+    # No grace window: the scheduler's own moment of delay is still on time, a minute more is not.
+    no_grace = timedelta(0)
+    assert daily.plan_post(slot + timedelta(seconds=2), slot, since, no_grace) == "post"
+    assert daily.plan_post(slot + daily.ON_TIME + timedelta(seconds=1), slot, since, no_grace) == "skip"
 
 
 def test_over_through_is_the_day_before_the_oldest_latest_post():

@@ -10,9 +10,9 @@ import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from standin import NO_PERMISSIONS, Permissions, StoredMessage
 
 from bot.core import daily
+from standin import NO_PERMISSIONS, Permissions, StoredMessage
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday, before New York's clock change
 
@@ -221,6 +221,52 @@ async def test_open_question_answered_in_the_modal_then_self_rated(env):
     assert "1 member answered" in reveal["value"] and "🟡 1 partly" in reveal["value"]
 
 
+HOSTILE = "**@everyone** ||spoiler|| `code` <@123> # Heading\n> quote\n```py\nunclosed"
+
+
+async def test_open_answers_keep_hostile_text_exactly_and_a_closed_post_gives_the_draft_back_whole(env):
+    alice = env.standin.guild.add_member("alice")
+    bob = env.standin.guild.add_member("bob")
+    channel = env.standin.guild.add_text_channel("interview")
+    await env.start()
+    await setup_daily(env, channel, kind="interview")
+    env.clock.now = slot(date(2026, 3, 3), "America/New_York")
+    post = (await env.cog.poster.post_daily(channel.id, env.clock.now)).post
+    answer_id, modal_id = f"iq:daily-answer:{post.id}", f"iq:daily-modal:{post.id}"
+    [message] = env.posts(channel)
+
+    opener = await env.standin.click(message, answer_id, user=alice)
+    await opener.response()
+    [label] = opener.modal["components"]
+    text_input = label["component"]
+    assert (text_input["min_length"], text_input["max_length"]) == (1, 2000)  # Discord enforces both
+    longest = (HOSTILE * 40)[:2000]
+    submit = await env.standin.submit_modal(modal_id, {"answer": longest}, user=alice)
+    assert (await submit.response()).message.embeds[0]["title"] == "Answer saved · +5 points"
+    stored = await env.db.fetchone("SELECT answer_text FROM daily_answers WHERE user_id = ?", (alice.id,))
+    assert stored["answer_text"] == longest  # exactly as typed: nothing cut, nothing escaped
+
+    # Blank text saves nothing and says so.
+    opener = await env.standin.click(message, answer_id, user=bob)
+    await opener.response()
+    submit = await env.standin.submit_modal(modal_id, {"answer": "   \n  "}, user=bob)
+    assert (await submit.response()).message.content.startswith("Your answer was empty, so nothing was saved.")
+    assert (await env.db.fetchone("SELECT count(*) FROM daily_answers"))[0] == 1
+
+    # Bob writes a long answer while the next question goes out: it is not saved, and he gets all of it back.
+    opener = await env.standin.click(message, answer_id, user=bob)
+    await opener.response()
+    env.clock.now = slot(date(2026, 3, 4), "America/New_York")
+    assert (await env.cog.poster.post_daily(channel.id, env.clock.now)).status == "posted"
+    submit = await env.standin.submit_modal(modal_id, {"answer": longest}, user=bob)
+    reply = (await submit.response()).message
+    assert reply.ephemeral
+    assert reply.content.startswith("This question is closed (the next one is out). Its key points:\n• ")
+    assert reply.embeds[0]["title"] == "Your answer (not saved)"
+    assert reply.embeds[0]["description"] == longest
+    assert (await env.db.fetchone("SELECT count(*) FROM daily_answers"))[0] == 1
+
+
 async def test_a_restart_between_claim_and_send_posts_once(env):
     channel = env.standin.guild.add_text_channel("daily")
     await env.start()
@@ -305,7 +351,7 @@ async def test_only_admins_may_set_up_and_bad_settings_are_explained(env):
     )
     callback = await handle.response()
     assert callback.message.ephemeral
-    assert callback.message.content == "You need the Manage Guild permission for this."
+    assert callback.message.content == "You need the Manage Server permission for this."
     # Discord hides the group from non-admins too.
     command = next(c for c in env.standin.commands[None] if c["name"] == "daily")
     assert command["default_member_permissions"] == str(Permissions.MANAGE_GUILD.value)
@@ -320,6 +366,27 @@ async def test_only_admins_may_set_up_and_bad_settings_are_explained(env):
     await auto.response()
     assert auto.choices[0] == {"name": "America/New_York", "value": "America/New_York"}
     assert len(auto.choices) <= 25
+
+
+async def test_every_admin_command_is_refused_at_run_time_to_a_member_without_manage_server(env):
+    member = env.standin.guild.add_member("member")
+    channel = env.standin.guild.add_text_channel("daily")
+    await env.start()
+    assert "Daily question set up" in await setup_daily(env, channel)
+    # A server may show /daily to everyone in its integration settings: each command checks again.
+    for name, options in (
+        ("daily stop", {"channel": channel}),
+        ("daily post", {"channel": channel}),
+        ("daily status", {}),
+    ):
+        handle = await env.standin.slash(name, options, user=member)
+        callback = await handle.response()
+        assert callback.type == 4, name  # refused at once, not deferred
+        assert callback.message.ephemeral and not callback.message.embeds, name
+        assert callback.message.content == "You need the Manage Server permission for this.", name
+    assert [c.channel_id for c in await env.cog.repo.channels()] == [channel.id]  # still running
+    assert env.posts(channel) == []
+    assert await env.db.fetchall("SELECT * FROM daily_posts") == []
 
 
 async def test_missing_permissions_are_named_and_a_missing_thread_permission_degrades(env):

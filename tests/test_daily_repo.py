@@ -41,27 +41,11 @@ async def make_channel(repo: DailyRepo, channel_id: int = 2001, **changes) -> Da
     return await repo.save_channel(**settings)
 
 
-def chooser(library, rng):
-    def choose(channel, used, last):
-        return daily.choose_item(
-            library,
-            channel.kind,
-            channel.chapters,
-            cycle=channel.cycle,
-            seed=channel.cycle_seed,
-            used=used,
-            rng=rng,
-            last_item=last,
-        )
-
-    return choose
-
-
 async def publish(repo: DailyRepo, library, channel: DailyChannel, day: date, message_id: int, rng=None):
     """Claim, assign and mark a post as sent, as the poster does."""
     post = await repo.claim(channel, day, "run-1", NOW)
     assert post is not None
-    post = await repo.assign(post, chooser(library, rng or random.Random(1)))
+    post = await repo.assign(post, library, rng or random.Random(1))
     assert await repo.mark_posted(post, message_id, NOW)
     return await repo.post(post.id)
 
@@ -117,13 +101,13 @@ async def test_concurrent_claims_give_exactly_one_winner(repo):
 async def test_a_released_claim_is_claimed_again_with_its_question(repo, library):
     channel = await make_channel(repo)
     post = await repo.claim(channel, date(2026, 3, 9), "run-1", NOW)
-    post = await repo.assign(post, chooser(library, random.Random(3)))
+    post = await repo.assign(post, library, random.Random(3))
     assert post.item.startswith("term:") and len(post.options) == 4
     assert await repo.release(post)
     assert (await repo.post(post.id)).state == "failed"
     retry = await repo.claim(channel, date(2026, 3, 9), "run-1", NOW + timedelta(seconds=5))
     assert (retry.id, retry.item, retry.options, retry.answer) == (post.id, post.item, post.options, post.answer)
-    assert (await repo.assign(retry, chooser(library, random.Random(99)))).item == post.item  # kept
+    assert (await repo.assign(retry, library, random.Random(99))).item == post.item  # kept
 
 
 async def test_the_cycle_is_persisted_and_has_no_repeats_until_used_up(repo, library):
@@ -162,6 +146,8 @@ async def test_an_answer_its_points_and_streak_are_written_together_and_only_onc
     assert sum(counts) == 2 and counts[right] == 1 and counts[wrong] == 1
     streak = await repo.streak(GUILD, 11)
     assert (streak.current, streak.longest, streak.last_date) == (1, 1, date(2026, 3, 9))
+    assert not await repo.rate(post.id, 11, "nailed", NOW)  # a self-rating is for open answers only
+    assert (await repo.answer(post.id, 11)).rating is None
 
 
 async def test_two_simultaneous_clicks_give_one_answer_and_one_score(repo, library):

@@ -41,6 +41,8 @@ RATINGS: dict[Rating, str] = {"missed": "Missed it", "partly": "Partly", "nailed
 POINTS_CORRECT = 10  # a right multiple-choice answer
 POINTS_OPEN = 5  # an open question answered
 CLAIM_LEASE = timedelta(minutes=2)
+# A post this late is on time, whatever the grace window: the scheduler fires a moment after the minute.
+ON_TIME = timedelta(minutes=1)
 
 # Offered first when the time-zone box is empty.
 POPULAR_ZONES = (
@@ -252,11 +254,11 @@ def plan_post(now: datetime, slot: datetime, scheduled_since: datetime, grace: t
     """Decide what to do about the latest slot: post it, skip it (missed past the grace window) or nothing yet.
 
     A slot before the schedule was set up ("wait": nothing to catch up) belongs to no one; one at most
-    `grace` ago is posted late; an older one is skipped.
+    `grace` (and never less than `ON_TIME`) ago is posted late; an older one is skipped.
     """
     if slot < scheduled_since:
         return "wait"
-    return "post" if now - slot <= grace else "skip"
+    return "post" if now - slot <= max(grace, ON_TIME) else "skip"
 
 
 def over_through(latest_by_channel: Mapping[int, date]) -> date | None:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
@@ -19,7 +18,7 @@ from discord.ext import commands
 from bot.app import report_failure
 from bot.cogs.daily import _render as render
 from bot.cogs.daily import _views as views
-from bot.cogs.daily._posting import DailyPoster, Outcome
+from bot.cogs.daily._posting import DailyPoster
 from bot.core import daily
 from bot.core.daily import DailyError
 from bot.repos.daily import DailyRepo
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
     from bot.app import InterviewBot
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # What the bot needs in a daily channel, with the names Discord's settings show.
 NEEDED_PERMISSIONS = {
@@ -39,23 +37,25 @@ NEEDED_PERMISSIONS = {
 }
 
 
-def admin_only() -> Callable[[T], T]:
-    """Refuse the command outside a server or to members without Manage Server (Discord hides it too)."""
-
-    def predicate(interaction: discord.Interaction) -> bool:
-        if interaction.guild is None:
-            raise app_commands.NoPrivateMessage()
-        if not interaction.permissions.manage_guild:
-            raise app_commands.MissingPermissions(["manage_guild"])
-        return True
-
-    return app_commands.check(predicate)
+# Discord hides /daily from members without Manage Server (the group's default permissions), but a server can
+# change that in its integration settings: every admin command checks again when it runs.
+admin_only = app_commands.checks.has_permissions(manage_guild=True)
 
 
 def missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member) -> list[str]:
     """Return the names of the permissions the bot lacks in the channel for a daily question."""
     have = channel.permissions_for(me)
     return [label for flag, label in NEEDED_PERMISSIONS.items() if not getattr(have, flag)]
+
+
+def check_permissions(channel: discord.TextChannel, me: discord.Member) -> None:
+    """Refuse a channel where the bot lacks a permission the daily question needs, naming each one."""
+    missing = missing_permissions(channel, me)
+    if missing:
+        raise DailyError(
+            f"I can't run the daily question in {channel.mention}: I'm missing {', '.join(missing)} there. "
+            "Allow these for me in the channel's permissions, then run /daily setup again."
+        )
 
 
 class Daily(commands.Cog):
@@ -114,7 +114,7 @@ class Daily(commands.Cog):
         return [app_commands.Choice(name=n, value=n) for n in daily.suggest_timezones(current)]
 
     @daily_group.command(name="setup")
-    @admin_only()
+    @admin_only
     @app_commands.describe(
         channel="The channel to post in",
         time="The local posting time, 24-hour HH:MM (e.g. 09:00)",
@@ -138,12 +138,7 @@ class Daily(commands.Cog):
         keys = daily.parse_chapters(self.bot.library, chapters)
         size = daily.check_pool(self.bot.library, kind, keys)
         assert interaction.guild is not None
-        missing = missing_permissions(channel, interaction.guild.me)
-        if missing:
-            raise DailyError(
-                f"I can't run the daily question in {channel.mention}: I'm missing {', '.join(missing)} there. "
-                "Allow these for me in the channel's permissions, then run /daily setup again."
-            )
+        check_permissions(channel, interaction.guild.me)
         now = self.bot.clock()
         saved = await self.repo.save_channel(
             channel_id=channel.id,
@@ -163,7 +158,7 @@ class Daily(commands.Cog):
         )
 
     @daily_group.command(name="stop")
-    @admin_only()
+    @admin_only
     @app_commands.describe(channel="The channel whose daily question to stop")
     async def stop(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         """Stop the daily question in a channel."""
@@ -176,7 +171,7 @@ class Daily(commands.Cog):
         )
 
     @daily_group.command(name="status")
-    @admin_only()
+    @admin_only
     async def status(self, interaction: discord.Interaction) -> None:
         """Show every daily channel of this server: settings, next and last post."""
         assert interaction.guild is not None
@@ -195,7 +190,7 @@ class Daily(commands.Cog):
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @daily_group.command(name="post")
-    @admin_only()
+    @admin_only
     @app_commands.describe(channel="The daily channel to post today's question in now")
     async def post(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         """Post today's question now, if today's is not out yet."""
@@ -204,21 +199,9 @@ class Daily(commands.Cog):
             raise DailyError(f"No daily question runs in {channel.mention}: set it up with /daily setup first.")
         await interaction.response.defer(ephemeral=True, thinking=True)
         outcome = await self.poster.post_daily(channel.id, self.bot.clock(), manual=True)
-        await interaction.followup.send(self._post_reply(outcome, channel), ephemeral=True)
-
-    @staticmethod
-    def _post_reply(outcome: Outcome, channel: discord.TextChannel) -> str:
-        post = outcome.post
-        link = f"https://discord.com/channels/{channel.guild.id}/{channel.id}/{post.message_id}" if post else ""
-        if outcome.status == "posted":
-            return f"Posted today's question in {channel.mention}: {link}"
-        if outcome.status == "exists" and post is not None and post.state == "posted":
-            return f"Today's question is already out in {channel.mention}: {link}"
-        if outcome.status == "exists":
-            return f"Today's question in {channel.mention} is being posted right now."
-        if outcome.status == "forbidden":
-            return f"I couldn't post in {channel.mention}: check my permissions there."
-        return f"I couldn't post in {channel.mention} just now; I'll keep trying."
+        await interaction.followup.send(
+            render.post_now_reply(outcome.status, outcome.post, channel.mention), ephemeral=True
+        )
 
     # -- everyone ---------------------------------------------------------------------------------------
 
@@ -232,7 +215,7 @@ class Daily(commands.Cog):
         who = member or interaction.user
         row = await self.repo.streak(interaction.guild.id, who.id)
         week = await self.repo.answers_since(interaction.guild.id, who.id, self.bot.clock() - timedelta(days=7))
-        embed = render.streak_embed(who.display_name, row, week)
+        embed = render.streak_embed(discord.utils.escape_markdown(who.display_name), row, week)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
 

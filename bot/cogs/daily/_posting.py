@@ -89,7 +89,7 @@ class DailyPoster:
             replace_existing=True,
             coalesce=True,
             # A late fire (a busy or suspended loop) is still a post within the grace window.
-            misfire_grace_time=max(60, int(self.grace.total_seconds())),
+            misfire_grace_time=int(max(self.grace, daily.ON_TIME).total_seconds()),
         )
 
     def unschedule(self, channel_id: int) -> None:
@@ -175,7 +175,7 @@ class DailyPoster:
             if post is None:
                 return Outcome("exists", await self.repo.post_on(channel.channel_id, day))
             try:
-                post = await self.repo.assign(post, self._chooser)
+                post = await self.repo.assign(post, self.bot.library, self.bot.rng)
                 message = await self._send(channel, post)
             except DailyError as exc:
                 await self.repo.release(post)
@@ -211,18 +211,6 @@ class DailyPoster:
                 raise
             return await self._finish(channel, post, message, now)
         raise AssertionError("unreachable")  # pragma: no cover
-
-    def _chooser(self, channel: DailyChannel, used: set[str], last: str | None) -> daily.Assignment:
-        return daily.choose_item(
-            self.bot.library,
-            channel.kind,
-            channel.chapters,
-            cycle=channel.cycle,
-            seed=channel.cycle_seed,
-            used=used,
-            rng=self.bot.rng,
-            last_item=last,
-        )
 
     async def _send(self, channel: DailyChannel, post: Post) -> discord.Message:
         """Send the post with its buttons, revealing the channel's previous question."""

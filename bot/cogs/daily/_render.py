@@ -22,8 +22,10 @@ from bot.repos.daily import Answer, DailyChannel, Post, StreakRow
 
 COLOUR = discord.Colour.blurple()
 FIELD = 1024
+FIELDS = 25
 DESCRIPTION = 4096
 CONTENT = 2000
+EMBED_TOTAL = 6000
 RATING_MARKS = {"nailed": "🟢", "partly": "🟡", "missed": "🔴"}
 
 
@@ -64,26 +66,38 @@ def _members(count: int) -> str:
     return "1 member" if count == 1 else f"{count} members"
 
 
+def _choice_reveal(library: Library, past: PastPost) -> Reveal | None:
+    post = past.post
+    if not post.is_choice or post.answer is None:
+        return None
+    return Reveal(option_names(library, post), past.counts, post.answer)
+
+
+def reveal_summary(library: Library, past: PastPost) -> str:
+    """Return a closed post's outcome in one line: "62 % chose **Dropout** · 13 members answered", or the ratings."""
+    reveal = _choice_reveal(library, past)
+    if reveal is not None:
+        return reveal.headline()
+    if past.answered == 0:
+        return "Nobody answered."
+    ratings = past.ratings or {}
+    marks = " · ".join(
+        f"{RATING_MARKS[r]} {ratings.get(r, 0)} {RATINGS[r].lower()}" for r in ("nailed", "partly", "missed")
+    )
+    return f"{_members(past.answered)} answered. Self-ratings: {marks}"
+
+
 def reveal_text(library: Library, past: PastPost) -> str:
     """Return the outcome of a closed post: the answer with the distribution, or the open question's ratings."""
-    post = past.post
-    if post.is_choice and post.answer is not None:
-        reveal = Reveal(option_names(library, post), past.counts, post.answer)
+    reveal = _choice_reveal(library, past)
+    if reveal is not None:
         return truncate("\n".join([reveal.headline(), *reveal.lines()]), FIELD)
-    question = daily.item_question(library, post.item or "")
+    question = daily.item_question(library, past.post.item or "")
     title = f"“{truncate(question.text, 200)}”" if question else "(removed question)"
-    ratings = past.ratings or {}
-    if past.answered == 0:
-        summary = "Nobody answered."
-    else:
-        marks = " · ".join(
-            f"{RATING_MARKS[r]} {ratings.get(r, 0)} {RATINGS[r].lower()}" for r in ("nailed", "partly", "missed")
-        )
-        summary = f"{_members(past.answered)} answered. Self-ratings: {marks}"
     points = ""
     if question:
         points = "\nKey points: " + " · ".join(truncate(p, 120) for p in question.key_points[:3])
-    return truncate(f"{title}\n{summary}{points}", FIELD)
+    return truncate(f"{title}\n{reveal_summary(library, past)}{points}", FIELD)
 
 
 def post_embed(library: Library, post: Post, previous: PastPost | None) -> discord.Embed:
@@ -157,17 +171,18 @@ def already_answered_text(library: Library, post: Post, answer: Answer | None) -
     return "You already answered this one. Only the first answer counts."
 
 
-def closed_text(library: Library, post: Post, draft: str | None = None) -> str:
-    """Return the reply to an answer after the post closed, with the answer (and the member's draft back)."""
+def closed_text(library: Library, post: Post) -> str:
+    """Return the reply to an answer after the post closed, with the answer or the key points."""
     if post.is_choice:
-        text = f"This question is closed; the answer was **{answer_name(library, post)}**."
-    else:
-        question = daily.item_question(library, post.item or "")
-        points = "\n".join(f"• {p}" for p in question.key_points) if question else ""
-        text = f"This question is closed (the next one is out). Its key points:\n{points}"
-    if draft:
-        text += f"\n\nYour answer, so you can keep it:\n>>> {draft}"
-    return truncate(text, CONTENT)
+        return f"This question is closed; the answer was **{answer_name(library, post)}**."
+    question = daily.item_question(library, post.item or "")
+    points = "\n".join(f"• {p}" for p in question.key_points) if question else ""
+    return truncate(f"This question is closed (the next one is out). Its key points:\n{points}", CONTENT)
+
+
+def draft_embed(draft: str) -> discord.Embed:
+    """Return a member's unsaved open answer, whole, so that they can keep it (the modal allows 2,000 characters)."""
+    return discord.Embed(title="Your answer (not saved)", description=truncate(draft, DESCRIPTION), colour=COLOUR)
 
 
 def open_feedback(library: Library, question: Question, points: int, streak: Streak) -> discord.Embed:
@@ -202,6 +217,24 @@ def settings_line(library: Library, channel: DailyChannel) -> str:
     return f"{channel.post_time:%H:%M} {channel.timezone} · {channel.kind} · chapters: {chapters}"
 
 
+def post_now_reply(status: str, post: Post | None, mention: str) -> str:
+    """Return the reply to /daily post: the posted message's link, or why nothing was posted."""
+    link = f"https://discord.com/channels/{post.guild_id}/{post.channel_id}/{post.message_id}" if post else ""
+    if status == "posted":
+        return f"Posted today's question in {mention}: {link}"
+    if status == "exists" and post is not None and post.state == "posted":
+        return f"Today's question is already out in {mention}: {link}"
+    if status == "exists":
+        return f"Today's question in {mention} is being posted right now."
+    if status == "forbidden":
+        return f"I couldn't post in {mention}: check my permissions there."
+    if status == "no_question":
+        return f"There is no question to post in {mention}: run /daily setup with other chapters or another kind."
+    if status == "stopped":
+        return f"The daily question in {mention} has stopped: the channel is gone or it was stopped meanwhile."
+    return f"I couldn't post in {mention} just now; I'll keep trying."
+
+
 def setup_reply(library: Library, channel: DailyChannel, mention: str, pool: int, first: datetime) -> str:
     """Return the confirmation of /daily setup."""
     return (
@@ -222,30 +255,43 @@ class ChannelStatus:
     previous: PastPost | None
 
 
+def _status_field(library: Library, status: ChannelStatus) -> tuple[str, str]:
+    """Return one channel's /daily status field: its name, and its settings, next, last and previous post."""
+    local = status.next_post.astimezone(ZoneInfo(status.channel.timezone)).strftime("%a %d %b %H:%M")
+    lines = [
+        f"⏰ {settings_line(library, status.channel)}",
+        f"➡️ Next post: {local} {status.channel.timezone} · {timestamp(status.next_post, 'f')} "
+        f"({timestamp(status.next_post, 'R')})",
+    ]
+    if status.latest is None:
+        lines.append("🗓️ Last post: none yet")
+    else:
+        lines.append(
+            f"🗓️ Last post: {day_label(status.latest.local_date)} (open, {_members(status.latest_answers)} answered)"
+        )
+    if status.previous is not None:
+        lines.append(f"👁️ Previous: {reveal_summary(library, status.previous)}")
+    return truncate(f"#{status.name}", 256), truncate("\n".join(lines), FIELD)
+
+
 def status_embed(library: Library, guild_name: str, statuses: list[ChannelStatus]) -> discord.Embed:
-    """Build /daily status: each daily channel's settings, next and last post, and the previous answer."""
+    """Build /daily status: each daily channel's settings, next and last post, and the previous answer.
+
+    As many channels as fit in Discord's 25 fields and 6,000 characters per embed; the footer says when not all.
+    """
     embed = discord.Embed(title=truncate(f"Daily questions in {guild_name}", 256), colour=COLOUR)
     if not statuses:
         embed.description = "No daily question is set up here. An admin can start one with `/daily setup`."
         return embed
-    for status in statuses[:25]:
-        local = status.next_post.astimezone(ZoneInfo(status.channel.timezone)).strftime("%a %d %b %H:%M")
-        lines = [
-            f"⏰ {settings_line(library, status.channel)}",
-            f"➡️ Next post: {local} {status.channel.timezone} · {timestamp(status.next_post, 'f')} "
-            f"({timestamp(status.next_post, 'R')})",
-        ]
-        if status.latest is None:
-            lines.append("🗓️ Last post: none yet")
-        else:
-            lines.append(
-                f"🗓️ Last post: {day_label(status.latest.local_date)} (open, {_members(status.latest_answers)} answered)"
-            )
-        if status.previous is not None:
-            lines.append(f"👁️ Previous: {reveal_text(library, status.previous).splitlines()[0]}")
-        embed.add_field(name=truncate(f"#{status.name}", 256), value=truncate("\n".join(lines), FIELD), inline=False)
-    if len(statuses) > 25:
-        embed.set_footer(text=f"Showing 25 of {len(statuses)} channels.")
+    room = EMBED_TOTAL - len(embed.title or "") - len(f"Showing {len(statuses)} of {len(statuses)} channels.")
+    for status in statuses[:FIELDS]:
+        name, value = _status_field(library, status)
+        room -= len(name) + len(value)
+        if room < 0:
+            break
+        embed.add_field(name=name, value=value, inline=False)
+    if len(embed.fields) < len(statuses):
+        embed.set_footer(text=f"Showing {len(embed.fields)} of {len(statuses)} channels.")
     return embed
 
 

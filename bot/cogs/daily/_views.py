@@ -19,7 +19,6 @@ from bot.content.index import Library
 from bot.content.text import truncate
 from bot.core import daily
 from bot.core.answers import TermAnswer
-from bot.core.choices import MultipleChoice, option_label
 from bot.core.daily import POINTS_CORRECT, POINTS_OPEN, RATINGS, DailyError
 from bot.core.errors import AlreadyAnswered
 from bot.repos.daily import Post, PostClosed
@@ -122,7 +121,9 @@ class AnswerButton(GuardedItem, discord.ui.DynamicItem[discord.ui.Button], templ
         if earlier is not None:
             raise AlreadyAnswered(render.already_answered_text(bot.library, post, earlier))
         question = daily.item_question(bot.library, post.item or "")
-        await interaction.response.send_modal(answer_modal(post.id, question.text if question else ""))
+        if question is None:
+            raise DailyError("This daily question no longer exists.")
+        await interaction.response.send_modal(answer_modal(post.id, question.text))
 
 
 class RateButton(
@@ -161,9 +162,8 @@ def post_view(library: Library, post: Post) -> discord.ui.View:
     """Return the post's buttons: four options, or the Answer button."""
     view = discord.ui.View(timeout=None)
     if post.is_choice:
-        question = MultipleChoice(post.options[post.answer or 0], "definition", "", post.options, post.answer or 0)
-        for index in range(len(post.options)):
-            view.add_item(ChoiceButton(post.id, index, option_label(library, question, index)))
+        for index, name in enumerate(render.option_names(library, post)):
+            view.add_item(ChoiceButton(post.id, index, name))
     else:
         view.add_item(AnswerButton(post.id))
     return view
@@ -221,6 +221,9 @@ async def submit_answer(interaction: discord.Interaction, post_id: int) -> None:
     try:
         recorded = await repo.record_answer(post, interaction.user.id, bot.clock(), text=text, points=POINTS_OPEN)
     except PostClosed:
-        raise DailyError(render.closed_text(bot.library, post, draft=text)) from None
+        # Not a plain error reply: the member's text comes back whole, beside the key points.
+        closed = render.closed_text(bot.library, post)
+        await interaction.response.send_message(closed, embed=render.draft_embed(text), ephemeral=True)
+        return
     embed = render.open_feedback(bot.library, question, recorded.points, recorded.streak)
     await interaction.response.send_message(embed=embed, view=rating_view(post.id), ephemeral=True)

@@ -70,5 +70,5 @@ CREATE TABLE member_streaks (
     longest_at  TEXT    NOT NULL,                -- UTC ISO
     PRIMARY KEY (guild_id, user_id)
 );
+-- The streak leaderboard (bot.repos.leaderboard) ranks by current streak, ties to who reached it first.
 CREATE INDEX member_streaks_by_current ON member_streaks (guild_id, current DESC, updated_at);
-CREATE INDEX member_streaks_by_longest ON member_streaks (guild_id, longest DESC, longest_at);

@@ -2,176 +2,34 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+import random
+from collections.abc import Iterable
 from datetime import date, datetime, time
-from typing import Literal
 
-import aiosqlite
-
-from bot.core.daily import CLAIM_LEASE, Assignment, DailyError, Kind, Rating, over_through
+from bot.content.index import Library
+from bot.core.daily import CLAIM_LEASE, DailyError, Kind, Rating, choose_item
 from bot.core.errors import AlreadyAnswered
-from bot.core.streaks import Streak, compute_streak
-from bot.db import Database, from_iso, utc_iso
+from bot.db import Database, utc_iso
+from bot.repos.daily._rows import Answer, DailyChannel, Post, Recorded, StreakRow
+from bot.repos.daily._streaks import over_through_date, refresh_streaks
 from bot.repos.scores import ScoreEvent, insert_score
 
-PostState = Literal["claimed", "posted", "failed"]
+__all__ = [
+    "Answer",
+    "DailyChannel",
+    "DailyRepo",
+    "Post",
+    "PostClosed",
+    "Recorded",
+    "StreakRow",
+]
+
+# Whether the channel has posted a question dated after the post's: that closes the post's answers.
+_LATER_POST = "SELECT 1 FROM daily_posts WHERE channel_id = ? AND state = 'posted' AND local_date > ? LIMIT 1"
 
 
 class PostClosed(DailyError):
     """The post's answers closed when its channel's next question was posted."""
-
-
-def _day(text: str | None) -> date | None:
-    return None if text is None else date.fromisoformat(text)
-
-
-def _moment(text: str | None) -> datetime | None:
-    return None if text is None else from_iso(text)
-
-
-@dataclass(frozen=True, slots=True)
-class DailyChannel:
-    """A channel's daily-question settings and its question cycle."""
-
-    channel_id: int
-    guild_id: int
-    post_time: time
-    timezone: str
-    kind: Kind
-    chapters: tuple[str, ...]
-    enabled: bool
-    cycle: int
-    cycle_seed: int
-    set_by: int
-    set_at: datetime
-
-    @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> DailyChannel:
-        """Build the settings from a `daily_channels` row."""
-        return cls(
-            row["channel_id"],
-            row["guild_id"],
-            time.fromisoformat(row["post_time"]),
-            row["timezone"],
-            row["kind"],
-            tuple(k for k in row["chapters"].split(",") if k),
-            bool(row["enabled"]),
-            row["cycle"],
-            row["cycle_seed"],
-            row["set_by"],
-            from_iso(row["set_at"]),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Post:
-    """One channel's question of one local date, from its claim to its message."""
-
-    id: int
-    channel_id: int
-    guild_id: int
-    local_date: date
-    state: PostState
-    claim_token: str
-    claimed_at: datetime
-    item: str | None
-    cycle: int | None
-    options: tuple[str, ...]
-    answer: int | None
-    message_id: int | None
-    thread_id: int | None
-    posted_at: datetime | None
-
-    @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Post:
-        """Build a post from a `daily_posts` row."""
-        return cls(
-            row["id"],
-            row["channel_id"],
-            row["guild_id"],
-            date.fromisoformat(row["local_date"]),
-            row["state"],
-            row["claim_token"],
-            from_iso(row["claimed_at"]),
-            row["item"],
-            row["cycle"],
-            tuple(o for o in (row["options"] or "").split(",") if o),
-            row["answer"],
-            row["message_id"],
-            row["thread_id"],
-            _moment(row["posted_at"]),
-        )
-
-    @property
-    def is_choice(self) -> bool:
-        """Whether it is a multiple-choice (definition) post."""
-        return bool(self.options)
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """A member's answer to a post."""
-
-    post_id: int
-    user_id: int
-    choice: int | None
-    correct: bool | None
-    text: str | None
-    rating: Rating | None
-    answered_at: datetime
-
-    @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Answer:
-        """Build an answer from a `daily_answers` row."""
-        correct = row["correct"]
-        return cls(
-            row["post_id"],
-            row["user_id"],
-            row["choice"],
-            None if correct is None else bool(correct),
-            row["answer_text"],
-            row["rating"],
-            from_iso(row["answered_at"]),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class StreakRow:
-    """A member's stored streak (`member_streaks`)."""
-
-    guild_id: int
-    user_id: int
-    current: int
-    longest: int
-    freezes: int
-    last_date: date | None
-    updated_at: datetime
-    longest_at: datetime
-
-    @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> StreakRow:
-        """Build a streak from a `member_streaks` row."""
-        return cls(
-            row["guild_id"],
-            row["user_id"],
-            row["current"],
-            row["longest"],
-            row["freezes"],
-            _day(row["last_date"]),
-            from_iso(row["updated_at"]),
-            from_iso(row["longest_at"]),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Recorded:
-    """What recording an answer did: the points written and the member's streak after it."""
-
-    answer: Answer
-    points: int
-    streak: Streak
 
 
 class DailyRepo:
@@ -262,11 +120,10 @@ class DailyRepo:
         )
         return None if row is None else Post.from_row(row)
 
-    async def assign(self, post: Post, choose: Callable[[DailyChannel, set[str], str | None], Assignment]) -> Post:
+    async def assign(self, post: Post, library: Library, rng: random.Random) -> Post:
         """Give a claimed post its question (kept if it has one), advancing the channel's cycle when needed.
 
-        `choose(channel, used items of the cycle, last posted item)` is the core's pure choice; it runs inside
-        the transaction, so two posts of one channel never take the same item.
+        The core's `choose_item` runs inside the transaction, so two posts of one channel never take the same item.
         """
         if post.item is not None:
             return post
@@ -284,7 +141,16 @@ class DailyRepo:
                 (post.channel_id,),
             )
             last = await cursor.fetchone()
-            chosen = choose(channel, used, last["item"] if last else None)
+            chosen = choose_item(
+                library,
+                channel.kind,
+                channel.chapters,
+                cycle=channel.cycle,
+                seed=channel.cycle_seed,
+                used=used,
+                rng=rng,
+                last_item=last["item"] if last else None,
+            )
             if (chosen.cycle, chosen.seed) != (channel.cycle, channel.cycle_seed):
                 await conn.execute(
                     "UPDATE daily_channels SET cycle = ?, cycle_seed = ? WHERE channel_id = ?",
@@ -340,10 +206,7 @@ class DailyRepo:
 
     async def is_closed(self, post: Post) -> bool:
         """Tell whether the channel has posted a later question (which closes this one's answers)."""
-        row = await self.db.fetchone(
-            "SELECT 1 FROM daily_posts WHERE channel_id = ? AND state = 'posted' AND local_date > ? LIMIT 1",
-            (post.channel_id, post.local_date.isoformat()),
-        )
+        row = await self.db.fetchone(_LATER_POST, (post.channel_id, post.local_date.isoformat()))
         return row is not None
 
     # -- answers ----------------------------------------------------------------------------------------
@@ -373,24 +236,13 @@ class DailyRepo:
         correct = None if choice is None else choice == post.answer
         graded = None if correct is None else int(correct)
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "SELECT 1 FROM daily_posts WHERE channel_id = ? AND state = 'posted' AND local_date > ? LIMIT 1",
-                (post.channel_id, post.local_date.isoformat()),
-            )
+            cursor = await conn.execute(_LATER_POST, (post.channel_id, post.local_date.isoformat()))
             if await cursor.fetchone() is not None:
                 raise PostClosed("This question is closed.")
             cursor = await conn.execute(
                 "INSERT INTO daily_answers (post_id, guild_id, user_id, choice, correct, answer_text, answered_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (post_id, user_id) DO NOTHING RETURNING *",
-                (
-                    post.id,
-                    post.guild_id,
-                    user_id,
-                    choice,
-                    graded,
-                    text,
-                    utc_iso(now),
-                ),
+                (post.id, post.guild_id, user_id, choice, graded, text, utc_iso(now)),
             )
             row = await cursor.fetchone()
             if row is None:
@@ -399,13 +251,13 @@ class DailyRepo:
             await insert_score(
                 conn, ScoreEvent(post.guild_id, user_id, "daily", f"post:{post.id}", earned, correct, now)
             )
-            streaks = await _refresh_streaks(conn, post.guild_id, [user_id], now)
+            streaks = await refresh_streaks(conn, post.guild_id, [user_id], now)
         return Recorded(Answer.from_row(row), earned, streaks[user_id])
 
     async def rate(self, post_id: int, user_id: int, rating: Rating, now: datetime) -> bool:
-        """Store a member's self-rating of their open answer; False if they have no answer to rate."""
+        """Store a member's self-rating of their open answer; False if they have no open answer to rate."""
         changed = await self.db.execute(
-            "UPDATE daily_answers SET rating = ?, rated_at = ? WHERE post_id = ? AND user_id = ?",
+            "UPDATE daily_answers SET rating = ?, rated_at = ? WHERE post_id = ? AND user_id = ? AND choice IS NULL",
             (rating, utc_iso(now), post_id, user_id),
         )
         return changed == 1
@@ -450,83 +302,16 @@ class DailyRepo:
     async def settle_streaks(self, guild_id: int, now: datetime) -> int:
         """Bring streaks up to date with the days that are over (after a post); return how many changed."""
         async with self.db.transaction() as conn:
-            through = await _over_through(conn, guild_id)
+            through = await over_through_date(conn, guild_id)
             if through is None:
                 return 0
             cursor = await conn.execute(
-                "SELECT user_id FROM member_streaks WHERE guild_id = ? AND current > 0 AND last_date < ?",
+                "SELECT user_id, current, freezes FROM member_streaks"
+                " WHERE guild_id = ? AND current > 0 AND last_date < ?",
                 (guild_id, through.isoformat()),
             )
-            users = [r["user_id"] for r in await cursor.fetchall()]
-            if not users:
+            before = {r["user_id"]: (r["current"], r["freezes"]) for r in await cursor.fetchall()}
+            if not before:
                 return 0
-            before = await _stored(conn, guild_id, users)
-            after = await _refresh_streaks(conn, guild_id, users, now)
-        return sum(1 for u in users if before.get(u) != (after[u].current, after[u].freezes))
-
-
-async def _over_through(conn: aiosqlite.Connection, guild_id: int) -> date | None:
-    cursor = await conn.execute(
-        "SELECT p.channel_id, max(p.local_date) AS latest FROM daily_posts p"
-        " JOIN daily_channels c ON c.channel_id = p.channel_id"
-        " WHERE p.guild_id = ? AND p.state = 'posted' AND c.enabled = 1 GROUP BY p.channel_id",
-        (guild_id,),
-    )
-    return over_through({r["channel_id"]: date.fromisoformat(r["latest"]) for r in await cursor.fetchall()})
-
-
-async def _stored(conn: aiosqlite.Connection, guild_id: int, users: list[int]) -> dict[int, tuple[int, int]]:
-    marks = ",".join("?" * len(users))
-    cursor = await conn.execute(
-        f"SELECT user_id, current, freezes FROM member_streaks WHERE guild_id = ? AND user_id IN ({marks})",
-        (guild_id, *users),
-    )
-    return {r["user_id"]: (r["current"], r["freezes"]) for r in await cursor.fetchall()}
-
-
-async def _refresh_streaks(
-    conn: aiosqlite.Connection, guild_id: int, users: list[int], now: datetime
-) -> dict[int, Streak]:
-    """Recompute members' streaks from their answered days and store them (inside the caller's transaction)."""
-    cursor = await conn.execute(
-        "SELECT DISTINCT local_date FROM daily_posts WHERE guild_id = ? AND state = 'posted'", (guild_id,)
-    )
-    post_dates = [date.fromisoformat(r["local_date"]) for r in await cursor.fetchall()]
-    through = await _over_through(conn, guild_id)
-    results: dict[int, Streak] = {}
-    # SQLite allows a limited number of parameters: look members up in chunks.
-    for start in range(0, len(users), 500):
-        chunk = users[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        cursor = await conn.execute(
-            "SELECT DISTINCT a.user_id, p.local_date FROM daily_answers a JOIN daily_posts p ON p.id = a.post_id"
-            f" WHERE a.guild_id = ? AND a.user_id IN ({marks})",
-            (guild_id, *chunk),
-        )
-        answered: dict[int, list[date]] = defaultdict(list)
-        for row in await cursor.fetchall():
-            answered[row["user_id"]].append(date.fromisoformat(row["local_date"]))
-        for user_id in chunk:
-            streak = compute_streak(answered[user_id], post_dates, through)
-            results[user_id] = streak
-            await conn.execute(
-                "INSERT INTO member_streaks"
-                " (guild_id, user_id, current, longest, freezes, last_date, updated_at, longest_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (guild_id, user_id) DO UPDATE SET"
-                " updated_at = CASE WHEN current != excluded.current THEN excluded.updated_at ELSE updated_at END,"
-                " longest_at = CASE WHEN longest != excluded.longest THEN excluded.longest_at ELSE longest_at END,"
-                " current = excluded.current, longest = excluded.longest, freezes = excluded.freezes,"
-                " last_date = excluded.last_date",
-                (
-                    guild_id,
-                    user_id,
-                    streak.current,
-                    streak.longest,
-                    streak.freezes,
-                    None if streak.last_date is None else streak.last_date.isoformat(),
-                    utc_iso(now),
-                    utc_iso(now),
-                ),
-            )
-    return results
+            after = await refresh_streaks(conn, guild_id, list(before), now)
+        return sum(1 for user, stored in before.items() if stored != (after[user].current, after[user].freezes))
