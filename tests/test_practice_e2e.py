@@ -11,10 +11,10 @@ from datetime import timedelta
 from typing import Any
 
 from fsrs import Rating
-from standin import StoredMessage
 
 from bot.db import from_iso
 from bot.repos.practice import PracticeRepo
+from standin import StoredMessage
 
 REGULARIZATION = "deep-learning:5"
 
@@ -182,6 +182,29 @@ async def test_idle_session_times_out_politely_and_keeps_its_answers(env):
     session = await bot.db.fetchone("SELECT status FROM solo_sessions WHERE id = ?", (session_id,))
     assert session["status"] == "timed_out"
     assert [r["correct"] for r in await questions_of(bot, session_id)] == [1, None, None, None, None]
+
+
+async def test_a_late_click_ends_its_own_quiz_and_leaves_the_others_to_the_sweep(env):
+    bot = await env.start()
+    mine, my_id = await start_quiz(env, questions=3)
+    other = env.standin.guild.add_member("other")
+    theirs = (await (await env.standin.slash("quiz solo", {"questions": 3}, user=other)).response()).message
+    their_id = int(buttons(theirs)[0]["custom_id"].split(":")[2])
+    (first, *_) = await questions_of(bot, their_id)
+    env.clock.advance(seconds=600)  # both quizzes idle for the whole time-out; the sweep has not run yet
+
+    late = await (await env.standin.click(theirs, f"iq:solo:{their_id}:0:{first['answer']}", user=other)).response()
+    assert late.type == 4 and late.message.ephemeral
+    assert late.message.content == "This quiz has ended. Start a new one with `/quiz solo`."
+    await env.standin.wait_until(lambda: theirs.embeds[0]["title"] == "⏰ This quiz timed out" or None)
+    assert all(b.get("disabled") for b in buttons(theirs))
+    assert [r["choice"] for r in await questions_of(bot, their_id)] == [None, None, None]  # the late answer: not taken
+    # The click did no one else's work: my quiz is still open until the sweep comes round.
+    status = "SELECT status FROM solo_sessions WHERE id = ?"
+    assert (await bot.db.fetchone(status, (my_id,)))[0] == "active"
+    assert mine.embeds[0]["title"] == "Question 1 of 3"
+    assert await bot.get_cog("SoloQuizzes").expire_idle() == [my_id]
+    await env.standin.wait_until(lambda: mine.embeds[0]["title"] == "⏰ This quiz timed out" or None)
 
 
 async def test_a_session_survives_a_restart_and_stale_buttons_say_it_ended(env):

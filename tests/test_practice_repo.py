@@ -8,30 +8,16 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from fsrs import Rating, State
 
-from bot.content.loader import bundled_content_dir, load_library, pack_directories
-from bot.core import quiz
+from bot.core import quiz, review
 from bot.core.errors import AlreadyAnswered, NotAllowed
 from bot.core.quiz import QuizEnded
-from bot.db import Database
 from bot.repos.practice import PracticeRepo
 from bot.repos.scores import ScoreEvent, insert_score
-from bot.repos.stats import StatsRepo
+from bot.repos.stats import Points, StatsRepo
 
 NOW = datetime(2026, 11, 18, 15, 30, tzinfo=UTC)
 ALICE, BOB = 111, 222
 GUILD, OTHER_GUILD = 9001, 9002
-
-
-@pytest.fixture(scope="module")
-def library():
-    return load_library(pack_directories([bundled_content_dir()]))
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database.open(tmp_path / "bot.db")
-    yield database
-    await database.close()
 
 
 @pytest.fixture
@@ -63,6 +49,29 @@ async def test_rating_creates_the_card_and_logs_it(repo, db):
     # Read back, the card is the same FSRS card.
     again = await repo.card(ALICE, "dropout")
     assert again.card.to_dict() == card.card.to_dict()
+
+
+async def test_stored_cards_schedule_exactly_like_cards_kept_in_memory(repo):
+    steps = [
+        (Rating.Good, NOW),  # learning, step 1
+        (Rating.Good, NOW + timedelta(minutes=10)),  # review
+        (Rating.Again, NOW + timedelta(days=3)),  # relearning
+        (Rating.Good, NOW + timedelta(days=3, minutes=10)),  # review again
+        (Rating.Hard, NOW + timedelta(days=9, hours=5)),
+    ]
+    stored = await repo.rate(ALICE, "dropout", steps[0][0], steps[0][1], "answer")
+    in_memory = review.review(review.new_card(NOW, card_id=stored.id), steps[0][0], steps[0][1])
+    states = [stored.card.state]
+    for rating, at in steps[1:]:
+        stored = await repo.rate(ALICE, "dropout", rating, at, "review")
+        in_memory = review.review(in_memory, rating, at)
+        read_back = await repo.card(ALICE, "dropout")
+        # Every field survives the database exactly (floats, microseconds, UTC), so FSRS's next step is the same.
+        assert read_back.card.to_dict() == stored.card.to_dict() == in_memory.to_dict()
+        assert read_back.due.tzinfo is UTC and read_back.card.last_review == at
+        states.append(read_back.card.state)
+    assert states == [State.Learning, State.Review, State.Relearning, State.Review, State.Review]
+    assert stored.reps == len(steps)
 
 
 async def test_ratings_move_the_card_through_fsrs(repo):
@@ -112,6 +121,21 @@ async def test_due_cards_in_order_and_summary(repo):
     summary = await repo.due_summary(ALICE, NOW)
     assert (summary.now, summary.today, summary.week, summary.total) == (3, 4, 4, 4)
     assert (await repo.due_summary(333, NOW)).total == 0
+
+
+async def test_due_summary_counts_by_utc_day_and_iso_week(repo):
+    dues = [
+        NOW - timedelta(days=2),  # overdue
+        NOW,  # due right now
+        datetime(2026, 11, 18, 23, 59, 59, tzinfo=UTC),  # later today
+        datetime(2026, 11, 19, tzinfo=UTC),  # tomorrow's first moment: not today
+        datetime(2026, 11, 22, 23, 59, 59, 999999, tzinfo=UTC),  # Sunday's last moment: this week
+        datetime(2026, 11, 23, tzinfo=UTC),  # next Monday: not this week
+    ]
+    for n, due in enumerate(dues):
+        await repo.add_cards(ALICE, [f"term-{n}"], due)
+    summary = await repo.due_summary(ALICE, NOW)
+    assert (summary.now, summary.today, summary.week, summary.total) == (2, 3, 5, 6)
 
 
 # -- solo sessions --------------------------------------------------------------------------------------------
@@ -171,12 +195,17 @@ async def test_answers_are_recorded_with_elapsed_time_and_finish_the_session(rep
 
 async def test_idle_sessions_time_out_and_keep_their_answers(repo, library):
     idle = await _session(repo, library)
+    also_idle = await _session(repo, library)
     busy = await _session(repo, library, user=BOB)
     await repo.answer(idle.id, ALICE, 0, 0, NOW + timedelta(seconds=5))
     await repo.answer(busy.id, BOB, 0, 0, NOW + timedelta(seconds=500))
     later = NOW + timedelta(seconds=610)
-    assert await repo.expire_idle(later - timedelta(seconds=600), later) == [idle.id]
-    assert await repo.expire_idle(later - timedelta(seconds=600), later) == []  # only once
+    cutoff = later - timedelta(seconds=600)
+    assert await repo.expire_idle(cutoff, later, session_id=busy.id) == []  # one session: not idle yet
+    assert await repo.expire_idle(cutoff, later, session_id=idle.id) == [idle.id]  # one session only
+    assert (await repo.session(also_idle.id)).status == "active"
+    assert await repo.expire_idle(cutoff, later) == [also_idle.id]  # every idle one
+    assert await repo.expire_idle(cutoff, later) == []  # only once
     timed_out = await repo.session(idle.id)
     assert timed_out.status == "timed_out" and timed_out.ended_at == later and timed_out.answered == 1
     assert (await repo.session(busy.id)).status == "active"
@@ -214,23 +243,4 @@ async def test_points_and_accuracy_come_from_this_server_only(db):
         await insert_score(conn, ScoreEvent(OTHER_GUILD, ALICE, "daily", "post:3", 10, True, NOW))
     points = await stats.points(GUILD, ALICE)
     assert (points.points, points.correct, points.graded) == (15, 2, 3)
-    assert points.accuracy == pytest.approx(2 / 3)
-    assert (await stats.points(GUILD, BOB)).accuracy is None
-
-
-async def test_streak_comes_from_the_daily_feature_and_is_read_defensively(db, caplog):
-    stats = StatsRepo(db)
-    stamp = "2026-11-18T09:00:00.000000+00:00"
-    await db.execute(
-        "INSERT INTO member_streaks (guild_id, user_id, current, longest, freezes, updated_at, longest_at)"
-        " VALUES (?, ?, 4, 9, 1, ?, ?)",
-        (GUILD, ALICE, stamp, stamp),
-    )
-    streak = await stats.streak(GUILD, ALICE)
-    assert (streak.current, streak.longest) == (4, 9)
-    assert await stats.streak(GUILD, BOB) is None
-    assert await stats.streak(OTHER_GUILD, ALICE) is None
-    # Without the daily feature's table, /stats still works: no streak, and a warning for the operator.
-    await db.execute("DROP TABLE member_streaks")
-    assert await stats.streak(GUILD, ALICE) is None
-    assert "cannot read member_streaks" in caplog.text
+    assert await stats.points(GUILD, BOB) == Points(0, 0, 0)

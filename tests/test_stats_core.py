@@ -10,7 +10,16 @@ from PIL import Image
 
 from bot.core.mastery import ChapterMastery
 from bot.core.review import DueSummary
-from bot.core.stats import WEEKS, MemberStats, calendar, text_fields, window_activity
+from bot.core.stats import (
+    MASTERY,
+    MASTERY_FIELDS,
+    WEEKS,
+    MemberStats,
+    calendar,
+    percent,
+    text_fields,
+    window_activity,
+)
 from bot.render.stats_image import WIDTH, level, render_stats
 
 TODAY = date(2026, 11, 18)  # a Wednesday
@@ -66,12 +75,39 @@ def test_text_fields_for_a_newcomer():
     assert fields["Review cards"] == "No cards yet"
 
 
-def test_long_mastery_lists_stay_within_a_field():
+def test_every_chapter_of_the_bundled_pack_is_listed_as_text(library):
+    every = [ChapterMastery(c.key, c.number, c.title, len(c.term_ids), 3, 1) for c in library.chapters.values()]
+    fields = text_fields(_stats(name="x" * 32, points=10**9, due=DueSummary(999, 999, 999, 999), mastery=every))
+    mastery = [(name, value) for name, value in fields if name.startswith(MASTERY)]
+    # 24 chapters do not fit one field: they continue in a second one, none left out.
+    assert [name for name, _ in mastery] == [MASTERY, f"{MASTERY} (continued)"]
+    lines = "\n".join(value for _, value in mastery).splitlines()
+    assert lines == [
+        f"{c.number}. {c.title}: 1/{len(c.term_ids)} mastered ({percent(1 / len(c.term_ids))})"
+        for c in library.chapters.values()
+    ]
+    assert all(len(value) <= 1024 for _, value in fields)
+    assert len(fields) <= 25 and sum(len(name) + len(value) for name, value in fields) + 256 <= 6000
+
+
+def test_long_mastery_lists_stay_within_discords_limits():
     many = [ChapterMastery(f"p:{n}", n, "A rather long chapter title " * 2, 40, 10, 5) for n in range(1, 60)]
-    value = dict(text_fields(_stats(mastery=many)))["Mastery by chapter"]
-    assert len(value) <= 1024
-    assert value.splitlines()[0].startswith("1. A rather long chapter title")
-    assert value.splitlines()[-1].startswith("… and ") and value.endswith("more chapters")
+    fields = text_fields(_stats(mastery=many))
+    mastery = [value for name, value in fields if name.startswith(MASTERY)]
+    assert len(mastery) == MASTERY_FIELDS
+    assert all(len(value) <= 1024 for value in mastery)
+    assert sum(len(name) + len(value) for name, value in fields) + 256 <= 6000  # with the longest title
+    assert mastery[0].splitlines()[0].startswith("1. A rather long chapter title")
+    shown = sum(len(value.splitlines()) for value in mastery) - 1
+    assert mastery[-1].splitlines()[-1] == f"… and {59 - shown} more chapters"
+    assert mastery[-1].splitlines()[-2].startswith(f"{shown}. A rather long chapter title")
+
+
+def test_a_huge_chapter_title_is_cut_to_fit_its_field():
+    huge = [ChapterMastery("p:1", 1, "T" * 5000, 1, 1, 1), ChapterMastery("p:2", 2, "Short", 1, 1, 0)]
+    mastery = [value for name, value in text_fields(_stats(mastery=huge)) if name.startswith(MASTERY)]
+    assert len(mastery) == 2 and len(mastery[0]) == 1024 and mastery[0].endswith("…")
+    assert mastery[1] == "2. Short: 0/1 mastered (0 %)"
 
 
 @pytest.mark.parametrize(("count", "expected"), [(0, 0), (1, 1), (2, 1), (3, 2), (6, 3), (10, 4), (99, 4)])
@@ -90,3 +126,11 @@ def test_picture_is_a_png_sized_for_its_chapters(chapters):
         # The calendar's today cell (a green of level 2 for 3 answers) is drawn somewhere.
         colours = {colour for _, colour in image.getcolors(maxcolors=1 << 16)}
         assert (0, 109, 50) in colours
+
+
+@pytest.mark.parametrize("name", ["W" * 32, "Z̷̢a̸l̵g̶o̴ 名前 🎉 مرحبا ‮rtl‬ **x**", ""])
+def test_picture_draws_any_display_name(name):
+    png = render_stats(_stats(name=name))
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.format == "PNG" and image.width == WIDTH
+        image.verify()

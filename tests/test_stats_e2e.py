@@ -80,3 +80,42 @@ async def test_stats_of_another_member_and_refusal_for_bots(env):
     callback = await (await env.standin.slash("stats", {"member": bot_member})).response()
     assert callback.type == 4 and callback.message.ephemeral
     assert callback.message.content == "Bots don't practise, so they have no statistics."
+
+
+async def test_stats_for_a_long_marked_up_name_active_in_every_chapter(env, library):
+    bot = await env.start()
+    name = "*bold* __under__ `code` @everyon"  # 32 characters, as long as Discord allows
+    member = env.standin.guild.add_member(name)
+    now = env.clock()
+    repo = PracticeRepo(bot.db)
+    # A card for one term of every chapter since yesterday; every other chapter's card graduated to Review.
+    yesterday = now - timedelta(days=1)
+    for n, chapter in enumerate(library.chapters.values()):
+        card = await repo.rate(member.id, chapter.term_ids[0], Rating.Good, yesterday, "answer")
+        if n % 2 == 0:
+            await repo.rate_card(card.id, member.id, Rating.Good, yesterday + timedelta(minutes=10), expected_reps=1)
+    async with bot.db.transaction() as conn:
+        for n in range(30):
+            at = now - timedelta(days=n)
+            await insert_score(conn, ScoreEvent(env.standin.guild.id, member.id, "daily", f"post:{n}", 10, True, at))
+
+    handle = await env.standin.slash("stats", {"member": member}, user=member)
+    message = await handle.original_message()
+    embed = message.embeds[0]
+    # The name's markdown is shown as typed, not applied.
+    assert embed["title"] == r"Practice statistics: \*Bold\* \_\_Under\_\_ \`Code\` @Everyon"
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Points in this server"] == "300"
+    mastery = fields["Mastery by chapter"] + "\n" + fields["Mastery by chapter (continued)"]
+    assert [line.split(".")[0] for line in mastery.splitlines()] == [str(c.number) for c in library.chapters.values()]
+    assert mastery.splitlines()[-2:] == [
+        "24. Explainable AI: 1/8 mastered (12 %)",
+        "25. Deep Learning Project Topics: 0/22 mastered (0 %)",
+    ]
+    assert fields["Activity, last 12 weeks"].startswith("42 answers on 30 days (")  # 30 daily answers, 12 reviews
+    assert all(len(f["value"]) <= 1024 and len(f["name"]) <= 256 for f in embed["fields"])
+    total = len(embed["title"]) + sum(len(f["name"]) + len(f["value"]) for f in embed["fields"])
+    assert total <= 6000
+    with Image.open(io.BytesIO(message.attachment("stats.png").data)) as image:
+        # One mastery bar per chapter makes the picture taller than a newcomer's, still a sensible size.
+        assert image.format == "PNG" and image.width == 1000 and 700 <= image.height <= 1000

@@ -22,7 +22,7 @@ from bot.content.index import Library
 from bot.content.text import truncate
 from bot.core import review
 from bot.core.answers import TermAnswer
-from bot.core.errors import BotError
+from bot.core.errors import BotError, NotAllowed
 from bot.repos.practice import PracticeRepo, ReviewCard
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ class Review(commands.Cog):
     async def review_command(self, interaction: discord.Interaction) -> None:
         """Go through your due review cards (spaced repetition), privately."""
         embed, view = await self.screen(interaction.user.id, header=None)
-        await interaction.response.send_message(embed=embed, ephemeral=True, **({"view": view} if view else {}))
+        await interaction.response.send_message(embed=embed, view=view or discord.utils.MISSING, ephemeral=True)
 
     async def screen(self, user_id: int, header: str | None) -> tuple[discord.Embed, discord.ui.View | None]:
         """Return the member's next due card (front), or the caught-up screen."""
@@ -142,7 +142,7 @@ class Review(commands.Cog):
         """Turn a card over."""
         card = await self.repo.card_by_id(card_id)
         if card is None or card.user_id != interaction.user.id:
-            raise BotError("That card isn't in your review deck.")
+            raise NotAllowed("That card isn't in your review deck.")
         if card.reps != reps or card.term_id not in self.bot.library.terms:
             embed, view = await self.screen(interaction.user.id, header="You already reviewed that card.")
         else:
@@ -163,7 +163,7 @@ class Review(commands.Cog):
 
 def _cog(interaction: discord.Interaction) -> Review:
     cog = interaction.client.get_cog("Review")  # type: ignore[attr-defined]
-    if cog is None:  # by name, not isinstance: a reloaded extension is a new module (see _solo.solo_cog)
+    if cog is None:  # by name, not isinstance: a reloaded extension is a new module (see _solo_views.solo_cog)
         raise BotError("Review is unavailable right now; please try again later.")
     return cog
 

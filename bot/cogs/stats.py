@@ -1,7 +1,7 @@
 """`/stats [member]`: a picture of a member's practice (activity calendar, streaks, points, accuracy, mastery,
 cards due) with the same facts as text beside it for screen readers.
 
-Points and accuracy are this server's (score_events); streaks are the daily feature's (member_streaks); review
+Points and accuracy are this server's (score_events); streaks are the daily feature's (`DailyRepo`); review
 cards and mastery belong to the member wherever they practise. See `bot.core.stats.ACTIVITY_SCOPE`.
 """
 
@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.content.text import truncate
 from bot.core.errors import BotError
 from bot.core.mastery import chapter_mastery
-from bot.core.stats import WEEKS, MemberStats, text_fields
+from bot.core.stats import MASTERY, MemberStats, calendar, text_fields
 from bot.render.stats_image import render_stats
+from bot.repos.daily import DailyRepo
 from bot.repos.practice import PracticeRepo
 from bot.repos.stats import StatsRepo
 
@@ -36,14 +38,15 @@ class Stats(commands.Cog):
         self.bot = bot
         self.practice = PracticeRepo(bot.db)
         self.stats = StatsRepo(bot.db)
+        self.daily = DailyRepo(bot.db)
 
     async def gather(self, guild_id: int, member: discord.abc.User) -> MemberStats:
         """Collect a member's facts from the database at the bot's current time."""
         now = self.bot.clock()
         today = now.date()
-        since = now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(weeks=WEEKS, days=7)
+        since = datetime.combine(calendar(today)[0][0], time(), tzinfo=UTC)  # the calendar's first day
         points = await self.stats.points(guild_id, member.id)
-        streak = await self.stats.streak(guild_id, member.id)
+        streak = await self.daily.streak(guild_id, member.id)
         cards = await self.practice.cards_of(member.id)
         return MemberStats(
             name=member.display_name,
@@ -69,9 +72,10 @@ class Stats(commands.Cog):
         assert interaction.guild_id is not None
         facts = await self.gather(interaction.guild_id, target)
         png = await asyncio.to_thread(render_stats, facts)  # Pillow blocks: keep it off the event loop
-        embed = discord.Embed(title=f"Practice statistics: {facts.name}", colour=discord.Colour.blurple())
+        title = truncate(f"Practice statistics: {discord.utils.escape_markdown(facts.name)}", 256)
+        embed = discord.Embed(title=title, colour=discord.Colour.blurple())
         for name, value in text_fields(facts):
-            embed.add_field(name=name, value=value, inline=name != "Mastery by chapter")
+            embed.add_field(name=name, value=value, inline=not name.startswith(MASTERY))
         embed.set_image(url=f"attachment://{FILENAME}")
         await interaction.followup.send(embed=embed, file=discord.File(io.BytesIO(png), filename=FILENAME))
 

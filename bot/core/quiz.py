@@ -1,11 +1,11 @@
-"""Rules of a solo quiz: picking the questions, the progress bar, scoring and the idle time-out."""
+"""Rules of a solo quiz: picking the questions, the progress bar, scoring and answer times."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 from bot.content.index import Library
@@ -93,13 +93,3 @@ def elapsed_seconds(shown_at: datetime | None, answered_at: datetime) -> float |
     if shown_at is None:
         return None
     return max(0.0, (answered_at - shown_at).total_seconds())
-
-
-def idle_deadline(last_activity: datetime, timeout_seconds: int) -> datetime:
-    """Return when a session without further clicks times out."""
-    return last_activity + timedelta(seconds=timeout_seconds)
-
-
-def is_idle(last_activity: datetime, now: datetime, timeout_seconds: int) -> bool:
-    """Tell whether a session has waited longer than its time-out for the member."""
-    return now >= idle_deadline(last_activity, timeout_seconds)

@@ -111,17 +111,6 @@ class DueSummary:
         )
 
 
-def summarize_due(dues: list[datetime], now: datetime) -> DueSummary:
-    """Count due dates that fall by `now`, by the end of today and by the end of this week (all UTC)."""
-    today, week = day_end(now), week_end(now)
-    return DueSummary(
-        now=sum(d <= now for d in dues),
-        today=sum(d < today for d in dues),
-        week=sum(d < week for d in dues),
-        total=len(dues),
-    )
-
-
 def describe_wait(due: datetime, now: datetime) -> str:
     """Say in words when a card comes back ("now", "in 10 minutes", "in 3 days")."""
     seconds = (due - now).total_seconds()

@@ -10,11 +10,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.content.text import truncate
 from bot.core.mastery import ChapterMastery
 from bot.core.review import DueSummary
 
 WEEKS = 12
 FIELD_LIMIT = 1024
+MASTERY = "Mastery by chapter"
+# Mastery lines are spread over up to this many fields: every chapter of the bundled pack (24 lines of about
+# 50 characters), and of a few more packs, while the whole embed stays far below Discord's 6000 characters.
+MASTERY_FIELDS = 4
 ACTIVITY_SCOPE = "daily and battle answers in this server, solo quiz answers and /review ratings anywhere; UTC days"
 
 
@@ -57,15 +62,25 @@ def percent(share: float | None, missing: str = "—") -> str:
     return missing if share is None else f"{round(100 * share)} %"
 
 
-def _lines_within(lines: Sequence[str], limit: int, more: str) -> str:
-    """Join lines up to `limit` characters, ending with `more` (formatted with the count left out) if cut."""
-    out: list[str] = []
-    for n, line in enumerate(lines):
-        tail = "\n" + more.format(len(lines) - n)
-        if len("\n".join([*out, line])) + (len(tail) if n < len(lines) - 1 else 0) > limit:
-            return "\n".join(out) + tail
-        out.append(line)
-    return "\n".join(out)
+def _pack_lines(lines: Sequence[str], limit: int, count: int, more: str) -> list[str]:
+    """Pack lines into at most `count` texts of at most `limit` characters each.
+
+    If they do not all fit, the last text ends with `more`, formatted with the number of lines left out.
+    """
+    texts: list[list[str]] = [[]]
+    for line in lines:
+        line = truncate(line, limit)
+        if texts[-1] and len("\n".join([*texts[-1], line])) > limit:
+            texts.append([])
+        texts[-1].append(line)
+    if len(texts) > count:
+        texts = texts[:count]
+        shown = sum(len(chunk) for chunk in texts)
+        while len("\n".join([*texts[-1], more.format(len(lines) - shown)])) > limit:
+            texts[-1].pop()
+            shown -= 1
+        texts[-1].append(more.format(len(lines) - shown))
+    return ["\n".join(chunk) for chunk in texts]
 
 
 def text_fields(stats: MemberStats) -> list[tuple[str, str]]:
@@ -83,13 +98,14 @@ def text_fields(stats: MemberStats) -> list[tuple[str, str]]:
     activity = f"{answers} answer{'s' if answers != 1 else ''} on {active} day{'s' if active != 1 else ''}"
     studied = [m for m in stats.mastery if m.carded]
     if studied:
-        mastery = _lines_within(
+        mastery = _pack_lines(
             [f"{m.number}. {m.title}: {m.mastered}/{m.terms} mastered ({percent(m.share)})" for m in studied],
             FIELD_LIMIT,
+            MASTERY_FIELDS,
             "… and {} more chapters",
         )
     else:
-        mastery = "No review cards yet: try `/quiz solo` or `/review`."
+        mastery = ["No review cards yet: try `/quiz solo` or `/review`."]
     return [
         ("Daily streak", streak),
         ("Points in this server", str(stats.points)),
@@ -99,5 +115,5 @@ def text_fields(stats: MemberStats) -> list[tuple[str, str]]:
             f"{stats.due.describe()} · {stats.due.total} in the deck" if stats.due.total else "No cards yet",
         ),
         (f"Activity, last {WEEKS} weeks", f"{activity} ({ACTIVITY_SCOPE})"),
-        ("Mastery by chapter", mastery),
+        *((MASTERY if n == 0 else f"{MASTERY} (continued)", value) for n, value in enumerate(mastery)),
     ]

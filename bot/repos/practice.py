@@ -21,6 +21,11 @@ RatingSource = Literal["review", "answer"]
 SessionStatus = Literal["active", "finished", "timed_out"]
 
 _CARD_COLUMNS = "id, user_id, term_id, state, step, stability, difficulty, due, last_review, reps"
+# A card never reviewed (fsrs.Card's defaults: learning state, first step, no memory yet), due when created.
+_NEW_CARD_SQL = (
+    "INSERT INTO review_cards (user_id, term_id, state, step, due, created_at)"
+    f" VALUES (?1, ?2, {int(State.Learning)}, 0, ?3, ?3) ON CONFLICT (user_id, term_id) DO NOTHING"
+)
 
 
 def _time(text: str | None) -> datetime | None:
@@ -145,11 +150,7 @@ class PracticeRepo:
         added = 0
         async with self.db.transaction() as conn:
             for term_id in dict.fromkeys(term_ids):
-                cursor = await conn.execute(
-                    "INSERT INTO review_cards (user_id, term_id, state, step, due, created_at)"
-                    " VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT (user_id, term_id) DO NOTHING",
-                    (user_id, term_id, int(State.Learning), stamp, stamp),
-                )
+                cursor = await conn.execute(_NEW_CARD_SQL, (user_id, term_id, stamp))
                 added += cursor.rowcount
                 if due_now and cursor.rowcount == 0:
                     await conn.execute(
@@ -171,11 +172,7 @@ class PracticeRepo:
         """Apply a rating to a member's card for a term (creating the card first if needed)."""
         async with self.db.transaction() as conn:
             stamp = utc_iso(now)
-            await conn.execute(
-                "INSERT INTO review_cards (user_id, term_id, state, step, due, created_at)"
-                " VALUES (?, ?, ?, 0, ?, ?) ON CONFLICT (user_id, term_id) DO NOTHING",
-                (user_id, term_id, int(State.Learning), stamp, stamp),
-            )
+            await conn.execute(_NEW_CARD_SQL, (user_id, term_id, stamp))
             async with conn.execute(
                 f"SELECT {_CARD_COLUMNS} FROM review_cards WHERE user_id = ? AND term_id = ?", (user_id, term_id)
             ) as cursor:
@@ -355,12 +352,12 @@ class PracticeRepo:
         assert updated is not None
         return updated
 
-    async def expire_idle(self, cutoff: datetime, now: datetime) -> list[int]:
-        """Time out every active session idle since before `cutoff`; return their ids."""
+    async def expire_idle(self, cutoff: datetime, now: datetime, *, session_id: int | None = None) -> list[int]:
+        """Time out every active session (or only `session_id`) idle since `cutoff` or earlier; return their ids."""
         rows = await self.db.fetchall(
-            "UPDATE solo_sessions SET status = 'timed_out', ended_at = ?"
-            " WHERE status = 'active' AND last_activity <= ? RETURNING id",
-            (utc_iso(now), utc_iso(cutoff)),
+            "UPDATE solo_sessions SET status = 'timed_out', ended_at = ?1"
+            " WHERE status = 'active' AND last_activity <= ?2 AND (?3 IS NULL OR id = ?3) RETURNING id",
+            (utc_iso(now), utc_iso(cutoff), session_id),
         )
         return sorted(row["id"] for row in rows)
 

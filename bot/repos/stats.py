@@ -1,15 +1,11 @@
-"""Read-only queries behind /stats: activity per day, points and accuracy, and the daily streak."""
+"""Read-only queries behind /stats: activity per day, and points and accuracy (the daily streak is `DailyRepo`'s)."""
 
 from __future__ import annotations
 
-import logging
-import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.db import Database, utc_iso
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,19 +16,6 @@ class Points:
     correct: int
     graded: int
 
-    @property
-    def accuracy(self) -> float | None:
-        """Return the share of graded answers that were right (None before any graded answer)."""
-        return self.correct / self.graded if self.graded else None
-
-
-@dataclass(frozen=True, slots=True)
-class Streak:
-    """A member's daily-question streak in one server."""
-
-    current: int
-    longest: int
-
 
 class StatsRepo:
     """Queries for a member's statistics."""
@@ -40,7 +23,7 @@ class StatsRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def activity(self, guild_id: int | None, user_id: int, since: datetime) -> dict[date, int]:
+    async def activity(self, guild_id: int, user_id: int, since: datetime) -> dict[date, int]:
         """Count a member's answers per UTC day since `since`.
 
         Activity is the member's scored answers in this server (score_events: daily posts and battles) plus
@@ -61,31 +44,15 @@ class StatsRepo:
             " SELECT substr(reviewed_at, 1, 10) AS day, COUNT(*) AS n FROM review_logs"
             "  WHERE user_id = ? AND source = 'review' AND reviewed_at >= ? GROUP BY day"
             ") GROUP BY day",
-            (guild_id or 0, user_id, stamp, user_id, stamp, user_id, stamp),
+            (guild_id, user_id, stamp, user_id, stamp, user_id, stamp),
         )
         return {date.fromisoformat(row["day"]): row["n"] for row in rows}
 
-    async def points(self, guild_id: int | None, user_id: int) -> Points:
+    async def points(self, guild_id: int, user_id: int) -> Points:
         """Sum a member's points and count their right and graded answers in one server."""
         row = await self.db.fetchone(
             "SELECT COALESCE(SUM(points), 0) AS points, COALESCE(SUM(correct = 1), 0) AS correct,"
             " COUNT(correct) AS graded FROM score_events WHERE guild_id = ? AND user_id = ?",
-            (guild_id or 0, user_id),
+            (guild_id, user_id),
         )
         return Points(row["points"], row["correct"], row["graded"])
-
-    async def streak(self, guild_id: int | None, user_id: int) -> Streak | None:
-        """Return the member's daily streak from `member_streaks` (owned by the daily feature).
-
-        None when the member has no row, or when the table is missing or shaped differently (the daily
-        feature's schema is not this module's to rely on blindly).
-        """
-        try:
-            row = await self.db.fetchone(
-                "SELECT current, longest FROM member_streaks WHERE guild_id = ? AND user_id = ?",
-                (guild_id or 0, user_id),
-            )
-        except sqlite3.OperationalError as exc:
-            log.warning("cannot read member_streaks (%s); /stats shows no streak", exc)
-            return None
-        return None if row is None else Streak(int(row["current"] or 0), int(row["longest"] or 0))
