@@ -10,10 +10,10 @@ import asyncio
 from datetime import datetime, timedelta
 
 import pytest
-from standin import Permissions
 
 from bot.cogs.quiz._battle import battles
 from bot.db import from_iso
+from standin import Permissions
 
 
 class Deadlines:
@@ -297,8 +297,10 @@ async def test_restart_mid_battle_ends_it_and_keeps_the_closed_rounds(env):
     assert await battle.points() == {a.id: [1000], b.id: [0]}
     status = await env.bot.db.fetchone("SELECT state, end_reason FROM battles WHERE id = ?", (battle.id,))
     assert tuple(status) == ("ended", "restart")
-    # The open round's buttons still show, but the battle is over.
-    assert await battle.answer(message, 2, a, right) == "This round is closed."
+    # The round left open loses its buttons and says it scored nothing.
+    assert message.embeds[0]["title"] == "Round 2 of 3: not scored"
+    assert message.embeds[0]["description"] == "The bot restarted before this round closed."
+    assert not message.components
     # A second restart does not announce it again.
     await env.restart()
     await asyncio.sleep(0.05)
@@ -330,7 +332,14 @@ async def test_two_hundred_players_answer_in_the_same_second(env):
         *(env.standin.click(battle.lobby, f"iq:battle-join:{battle.id}", user=p) for p in players)
     )
     await asyncio.gather(*(h.response() for h in joins))
+    assert [(await h.original_message()).content for h in joins] == [
+        "You're in! Answer the questions as they appear: the first click counts."
+    ] * 200
     await battle.click(battle.lobby, f"iq:battle-start:{battle.id}", host)
+    await env.standin.wait_until(lambda: "Started!" in battle.lobby.embeds[0]["fields"][-1]["value"])
+    listed = battle.lobby.embeds[0]["fields"][1]
+    assert listed["name"] == "Players (200)" and listed["value"].endswith(" and 160 more")
+    assert listed["value"].count("<@") == 40
     message, start, right = await battle.round(1)
     env.clock.set(start + timedelta(seconds=3))
 
@@ -342,8 +351,11 @@ async def test_two_hundred_players_answer_in_the_same_second(env):
     latencies = sorted(h.latency for h in handles)
     assert latencies[-1] < 3.0, f"slowest click answered after {latencies[-1]:.2f} s"
     replies = [(await h.original_message()).content for h in handles]
-    assert sum(r.startswith("Locked in") for r in replies) == 200
-    assert sum(r.startswith("You already answered") for r in replies) == 20
+    # Each player is told the answer that counts: their first click's, also when they click again.
+    assert [r.split(" · ")[0] for r in replies[:200]] == [f"Locked in: **{'ABCD'[n % 4]}" for n in range(200)]
+    assert [r.split(" · ")[0] for r in replies[200:]] == [
+        f"You already answered **{'ABCD'[n % 4]}" for n in range(0, 200, 10)
+    ]
 
     rows = await env.bot.db.fetchall(
         "SELECT user_id, choice FROM battle_answers WHERE battle_id = ? AND round = 1", (battle.id,)
@@ -354,9 +366,14 @@ async def test_two_hundred_players_answer_in_the_same_second(env):
     points = await battle.points()
     # The quarter who chose right, at 3 s of 10: 1000 − 150; the others 0.
     assert points == {p.id: [850 if n % 4 == right else 0] for n, p in enumerate(players)}
-    stop = await env.standin.slash("quiz stop", user=host)
+    stop = await env.standin.slash("quiz stop", user=host)  # the host may stop their battle
     await stop.response()
-    await battle.final()
+    assert (await stop.original_message()).content.startswith("Stopping the battle.")
+    final = await battle.final()
+    assert final.embeds[0]["title"] == "⏹️ Battle stopped"
+    podium = final.embeds[0]["description"].splitlines()
+    # The 50 who chose right share first place: the podium names 15 and counts the rest (Discord limits text).
+    assert len(podium) == 16 and podium[-1] == "… and 35 more sharing these places."
 
 
 async def test_a_battle_needs_a_channel_the_bot_can_post_in(env):
@@ -368,3 +385,85 @@ async def test_a_battle_needs_a_channel_the_bot_can_post_in(env):
     reply = await handle.original_message()
     assert reply.ephemeral and "Embed Links" in reply.content
     assert await env.bot.db.fetchone("SELECT id FROM battles") is None
+
+
+async def test_a_click_is_acknowledged_in_time_while_the_database_is_busy(env):
+    host, a = add_players(env, "host", "ann")
+    battle = await open_battle(env, host, rounds=3, seconds=10)
+    await battle.join(a)
+    await battle.click(battle.lobby, f"iq:battle-start:{battle.id}", host)
+    message, _, right = await battle.round(1)
+    battles(env.bot).ack_within = 0.05  # instead of 1.5 s, so the test stays fast
+    async with env.bot.db.transaction():  # another write holds the database
+        handle = await env.standin.click(message, f"iq:battle:{battle.id}:1:{right}", user=a)
+        assert (await handle.response()).type == 5  # deferred ("thinking"), privately, before the write
+    reply = await handle.original_message()
+    assert reply.ephemeral and reply.content.startswith(f"Locked in: **{'ABCD'[right]} · ")
+    stored = await env.bot.db.fetchall("SELECT user_id, choice FROM battle_answers WHERE battle_id = ?", (battle.id,))
+    assert [tuple(r) for r in stored] == [(a.id, right)]
+
+
+async def test_a_deleted_round_message_ends_the_battle_and_keeps_closed_rounds(env):
+    host, a = add_players(env, "host", "ann")
+    battle = await open_battle(env, host, rounds=3, seconds=10, scoring="flat")
+    await battle.join(a)
+    await battle.click(battle.lobby, f"iq:battle-start:{battle.id}", host)
+    message, _, right = await battle.round(1)
+    await battle.answer(message, 1, a, right)
+    message.deleted = True  # a moderator deletes the round: showing its results fails with 404
+    await battle.deadlines.fire()
+    final = await battle.final()
+    assert final.embeds[0]["title"] == "⚠️ Battle ended"
+    ending = final.embeds[0]["fields"][0]["value"]
+    assert ending == "A problem ended this battle after 1 of 3 rounds; their points are kept."
+    assert await battle.points() == {a.id: [1000]}
+    status = await env.bot.db.fetchone("SELECT state, end_reason FROM battles WHERE id = ?", (battle.id,))
+    assert tuple(status) == ("ended", "error")
+
+
+async def test_the_host_calls_off_a_battle_in_its_lobby(env):
+    host, a = add_players(env, "host", "ann")
+    battle = await open_battle(env, host, rounds=3)
+    await battle.join(a)
+    stop = await env.standin.slash("quiz stop", user=host)
+    await stop.response()
+    assert (await stop.original_message()).content == "Calling the battle off before it starts."
+    await env.standin.wait_until(lambda: "called off" in battle.lobby.embeds[0]["fields"][-1]["value"])
+    assert not battle.lobby.components
+    status = await env.bot.db.fetchone("SELECT state, end_reason FROM battles WHERE id = ?", (battle.id,))
+    assert tuple(status) == ("ended", "stopped")
+    nothing = await env.standin.slash("quiz stop", user=host)
+    await nothing.response()
+    assert (await nothing.original_message()).content == "There is no battle in this channel."
+
+
+async def test_a_restart_in_the_lobby_closes_it_and_says_so(env):
+    host, a = add_players(env, "host", "ann")
+    battle = await open_battle(env, host, rounds=3)
+    await battle.join(a)
+    await env.restart()
+    notice = await env.standin.wait_until(
+        lambda: next((m for m in env.standin.channel_messages(env.standin.channel) if "restarted" in m.content), None)
+    )
+    assert notice.content.startswith("⚠️ The bot restarted before this channel's battle began.")
+    assert battle.lobby.embeds[0]["fields"][-1]["value"] == "The bot restarted before this battle began."
+    assert battle.lobby.embeds[0]["fields"][1]["value"] == f"<@{a.id}>"
+    assert not battle.lobby.components
+    status = await env.bot.db.fetchone("SELECT state, end_reason FROM battles WHERE id = ?", (battle.id,))
+    assert tuple(status) == ("ended", "restart")
+
+
+async def test_a_deleted_lobby_does_not_stop_the_battle(env):
+    host, a = add_players(env, "host", "ann")
+    battle = await open_battle(env, host, rounds=3, seconds=10, scoring="flat")
+    await battle.join(a)
+    await battle.click(battle.lobby, f"iq:battle-start:{battle.id}", host)
+    message, _, right = await battle.round(1)
+    battle.lobby.deleted = True  # a moderator tidies the channel
+    await battle.answer(message, 1, a, right)
+    await battle.close(message)  # closing round 1 would also update the lobby: that fails quietly
+    await battle.deadlines.fire()
+    message, _, right = await battle.round(2)
+    assert await battle.points() == {a.id: [1000]}
+    status = await env.bot.db.fetchone("SELECT state, current_round FROM battles WHERE id = ?", (battle.id,))
+    assert tuple(status) == ("running", 2)

@@ -10,19 +10,11 @@ import pytest
 
 from bot.core.battle import BattleInProgress
 from bot.core.choices import MultipleChoice
-from bot.db import Database
 from bot.repos.battle import BattleRepo, Click, Join
 
 NOW = datetime(2026, 11, 22, 18, 0, tzinfo=UTC)
 GUILD, CHANNEL, HOST = 100, 200, 300
 QUESTION = MultipleChoice("dropout", "definition", "A ▢▢▢ …", ("relu", "dropout", "adam", "softmax"), 1)
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database.open(tmp_path / "bot.db")
-    yield database
-    await database.close()
 
 
 @pytest.fixture
@@ -149,10 +141,12 @@ async def test_closing_rounds_writes_one_score_event_per_player_and_round(repo, 
     assert await repo.finished_rounds(battle.id) == 2
 
 
-async def test_end_interrupted_ends_every_unfinished_battle_once(repo):
+async def test_end_interrupted_ends_every_unfinished_battle_once(repo, db):
     lobby = await new_battle(repo, channel=1)
     running = await new_battle(repo, channel=2)
+    await repo.join(running.id, 1, NOW)
     await repo.start(running.id, NOW)
+    await repo.open_round(running.id, 1, QUESTION, NOW, NOW + timedelta(seconds=10))
     done = await new_battle(repo, channel=3)
     await repo.end(done.id, "finished", NOW)
     ended = await repo.end_interrupted(NOW)
@@ -160,6 +154,13 @@ async def test_end_interrupted_ends_every_unfinished_battle_once(repo):
     assert all(b.state == "ended" and b.end_reason == "restart" for b in ended)
     assert (await repo.get(done.id)).end_reason == "finished"
     assert await repo.end_interrupted(NOW) == []
+    # The round that was open takes no more answers, by either path.
+    for opened in ((NOW, 10), None):
+        click = await repo.record_answer(running.id, 1, 1, 1, NOW + timedelta(seconds=1), opened)
+        assert click.status is Click.CLOSED
+    assert await db.fetchall("SELECT * FROM battle_answers") == []
+    assert (await repo.get_round(running.id, 1)).closed_at is None  # and it was never scored
+    assert await score_rows(db) == []
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["batched-first-clicks", "one-transaction-each"])

@@ -6,19 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.db import Database, utc_iso
+from bot.db import utc_iso
 from bot.repos.leaderboard import LeaderboardRepo, period_bounds
 from bot.repos.scores import ScoreEvent, insert_score
 
 GUILD = 10
 NOW = datetime(2026, 11, 26, 15, 30, tzinfo=UTC)  # a Thursday
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database.open(tmp_path / "bot.db")
-    yield database
-    await database.close()
 
 
 @pytest.fixture

@@ -17,8 +17,6 @@ Scoring = Literal["speed", "flat"]
 State = Literal["lobby", "running", "ended"]
 EndReason = Literal["finished", "stopped", "restart", "empty", "error"]
 
-MIN_ROUNDS, MAX_ROUNDS, DEFAULT_ROUNDS = 3, 20, 10
-MIN_SECONDS, MAX_SECONDS, DEFAULT_SECONDS = 10, 60, 20
 OPTIONS = 4
 
 FULL_POINTS = 1000  # a correct answer at once (speed) or any correct answer (flat)
@@ -185,13 +183,3 @@ def ordinal(n: int) -> str:
 def round_deadline(started: datetime, seconds: int) -> datetime:
     """Return when a round that started at `started` closes."""
     return started + timedelta(seconds=seconds)
-
-
-def validate_settings(rounds: int, seconds: int, scoring: str) -> None:
-    """Refuse settings outside the documented ranges (the command's option types already enforce them)."""
-    if not MIN_ROUNDS <= rounds <= MAX_ROUNDS:
-        raise ValueError(f"rounds must be between {MIN_ROUNDS} and {MAX_ROUNDS}")
-    if not MIN_SECONDS <= seconds <= MAX_SECONDS:
-        raise ValueError(f"seconds must be between {MIN_SECONDS} and {MAX_SECONDS}")
-    if scoring not in ("speed", "flat"):
-        raise ValueError("scoring must be speed or flat")

@@ -7,7 +7,6 @@ the leaderboard only ever sees closed rounds and every recorded answer is scored
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import json
 import sqlite3
@@ -31,6 +30,7 @@ from bot.core.battle import (
 )
 from bot.core.choices import MultipleChoice
 from bot.db import Database, from_iso, utc_iso
+from bot.repos.battle_clicks import FirstClicks
 from bot.repos.scores import ScoreEvent, insert_score
 
 
@@ -139,6 +139,9 @@ class RoundResult:
         return [s.answer for s in self.scored if s.answer is not None]
 
 
+# Players in join order (rowid: battle_players is a rowid table), as `PlayerState(*row)`.
+_PLAYERS = "SELECT user_id, points, run, correct FROM battle_players WHERE battle_id = ? ORDER BY rowid"
+
 # A player may join while the battle is in its lobby or its first round is still open.
 _JOIN = """
 INSERT INTO battle_players (battle_id, user_id, joined_at)
@@ -151,40 +154,13 @@ WHERE b.id = ? AND (
 ON CONFLICT (battle_id, user_id) DO NOTHING
 """
 
-# Players' first clicks while their round is open and the battle running, many in one statement. The
-# RETURNING rows say which were written: a click that is not there (a second click, a closed round, a
-# newcomer) takes the transaction that finds out why.
-_FIRST_CLICKS = """
-WITH clicks (seq, battle_id, round, user_id, choice, elapsed_us, answered_at) AS (VALUES {rows})
-INSERT INTO battle_answers (battle_id, round, user_id, choice, elapsed_us, answered_at)
-SELECT c.battle_id, c.round, c.user_id, c.choice, c.elapsed_us, c.answered_at FROM clicks c
-WHERE EXISTS (
-    SELECT 1 FROM battle_rounds r JOIN battles b ON b.id = r.battle_id
-    WHERE r.battle_id = c.battle_id AND r.round = c.round AND r.closed_at IS NULL AND b.state = 'running'
-)
-AND EXISTS (SELECT 1 FROM battle_players p WHERE p.battle_id = c.battle_id AND p.user_id = c.user_id)
-ORDER BY c.seq
-ON CONFLICT (battle_id, round, user_id) DO NOTHING
-RETURNING battle_id, round, user_id, choice
-"""
-_BATCH = 500  # clicks per statement (7 parameters each, far below SQLite's limit)
-
-
-@dataclass(eq=False)
-class _Click:
-    """A first click waiting for the next batch write."""
-
-    values: tuple[int, int, int, int, int, str]  # battle, round, user, choice, elapsed µs, answered at
-    done: asyncio.Future[bool]
-
 
 class BattleRepo:
     """Reads and writes battles."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._queue: list[_Click] = []
-        self._writer: asyncio.Task | None = None
+        self._first_clicks = FirstClicks(db)
 
     async def create(
         self,
@@ -250,11 +226,7 @@ class BattleRepo:
 
     async def players(self, battle_id: int) -> list[PlayerState]:
         """Return the players in the order they joined, with their points of closed rounds."""
-        rows = await self.db.fetchall(
-            "SELECT user_id, points, run, correct FROM battle_players WHERE battle_id = ? ORDER BY rowid",
-            (battle_id,),
-        )
-        return [PlayerState(r["user_id"], r["points"], r["run"], r["correct"]) for r in rows]
+        return [PlayerState(*r) for r in await self.db.fetchall(_PLAYERS, (battle_id,))]
 
     async def standings(self, battle_id: int) -> list[Standing]:
         """Return the standings after the last closed round."""
@@ -267,11 +239,6 @@ class BattleRepo:
             (utc_iso(now), battle_id),
         )
         return changed == 1
-
-    async def used_terms(self, battle_id: int) -> set[str]:
-        """Return the terms asked so far in this battle."""
-        rows = await self.db.fetchall("SELECT term_id FROM battle_rounds WHERE battle_id = ?", (battle_id,))
-        return {r["term_id"] for r in rows}
 
     async def open_round(
         self, battle_id: int, number: int, question: MultipleChoice, started: datetime, deadline: datetime
@@ -324,7 +291,7 @@ class BattleRepo:
         if opened is not None:
             started, seconds = opened
             values = (battle_id, number, user_id, choice, elapsed_us(started, now, seconds), utc_iso(now))
-            if await self._write_first_click(values):
+            if await self._first_clicks.write(values):
                 return ClickOutcome(Click.RECORDED, choice)
         async with self.db.transaction() as conn:
             async with conn.execute(
@@ -357,42 +324,6 @@ class BattleRepo:
                 first = await cur.fetchone()
             return ClickOutcome(Click.ALREADY, first["choice"])
 
-    async def _write_first_click(self, values: tuple[int, int, int, int, int, str]) -> bool:
-        """Queue a first click for the next batch write and return whether it was written.
-
-        Clicks that arrive together share one statement: a burst of 200 players costs a few database round
-        trips instead of 200, each of which would wait for a turn of a busy event loop.
-        """
-        click = _Click(values, asyncio.get_running_loop().create_future())
-        self._queue.append(click)
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_queued(), name="battle-click-writer")
-        return await click.done
-
-    async def _write_queued(self) -> None:
-        while self._queue:
-            batch, self._queue = self._queue[:_BATCH], self._queue[_BATCH:]
-            rows = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(batch))
-            params = [v for seq, click in enumerate(batch) for v in (seq, *click.values)]
-            try:
-                written = await self.db.fetchall(_FIRST_CLICKS.format(rows=rows), params)
-            except Exception as exc:
-                for click in batch:
-                    if not click.done.done():
-                        click.done.set_exception(exc)
-                continue
-            # Each written row belongs to the first queued click with its key and choice.
-            unclaimed = {(r[0], r[1], r[2], r[3]) for r in written}
-            for click in batch:
-                key = click.values[:4]
-                if key in unclaimed:
-                    unclaimed.discard(key)
-                    ok = True
-                else:
-                    ok = False
-                if not click.done.done():
-                    click.done.set_result(ok)
-
     async def close_round(self, battle: Battle, number: int, now: datetime) -> RoundResult | None:
         """Close a round, score it and write one score event per player, atomically; None if already closed."""
         async with self.db.transaction() as conn:
@@ -405,11 +336,8 @@ class BattleRepo:
             if row is None:
                 return None
             closed = Round.from_row(row)
-            async with conn.execute(
-                "SELECT user_id, points, run, correct FROM battle_players WHERE battle_id = ? ORDER BY rowid",
-                (battle.id,),
-            ) as cur:
-                players = [PlayerState(r[0], r[1], r[2], r[3]) for r in await cur.fetchall()]
+            async with conn.execute(_PLAYERS, (battle.id,)) as cur:
+                players = [PlayerState(*r) for r in await cur.fetchall()]
             async with conn.execute(
                 "SELECT user_id, choice, elapsed_us FROM battle_answers WHERE battle_id = ? AND round = ?",
                 (battle.id, number),

@@ -1,4 +1,4 @@
-"""`/quiz …`: solo quizzes (`_solo.py`) and group battles (`_battle.py`) under one command group."""
+"""`/quiz …`: solo quizzes (`_solo.py`) and group battles (`_battle/`) under one command group."""
 
 from __future__ import annotations
 

@@ -27,7 +27,6 @@ CREATE TABLE battles (
 );
 -- One battle at a time per channel: a second INSERT for the same channel fails while one is not ended.
 CREATE UNIQUE INDEX battles_one_active_per_channel ON battles (channel_id) WHERE state <> 'ended';
-CREATE INDEX battles_by_guild ON battles (guild_id, created_at);
 
 CREATE TABLE battle_players (
     battle_id INTEGER NOT NULL REFERENCES battles (id),

@@ -1,0 +1,146 @@
+"""What a battle looks like in the channel: the lobby, an open round, a closed round and the podium.
+
+Pure functions: a battle, its standings and the library in, embeds out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import discord
+
+from bot.content.index import Library
+from bot.content.models import Chapter
+from bot.content.text import truncate
+from bot.core.battle import EndReason, Standing, distribution, movement_label, podium
+from bot.core.choices import MultipleChoice, option_label
+from bot.repos.battle import Battle, RoundResult
+
+LETTERS = "ABCD"
+MEDALS = ("🥇", "🥈", "🥉")
+TOP_SHOWN = 5  # standings lines under a closed round
+LOBBY_NAMES = 40  # players named in the lobby (the rest are counted): 40 mentions stay under a field's 1024
+PODIUM_SHOWN = 15  # podium lines: places are shared, so a big tie could otherwise pass the description's 4096
+COLOR = discord.Colour.gold()
+
+_TITLES: dict[EndReason, str] = {
+    "finished": "🏆 Battle over",
+    "stopped": "⏹️ Battle stopped",
+    "restart": "⚠️ Battle interrupted",
+    "error": "⚠️ Battle ended",
+}
+
+
+def _ts(moment: datetime) -> str:
+    return discord.utils.format_dt(moment, "R")
+
+
+def _settings(battle: Battle, chapter: Chapter | None) -> str:
+    where = f"Chapter {chapter.number} · {chapter.title}" if chapter else "All chapters"
+    scoring = "speed scoring (faster right answers score more)" if battle.scoring == "speed" else "flat scoring"
+    return f"{where} · {battle.rounds} rounds · {battle.seconds} s each · {scoring}"
+
+
+def _names(user_ids: Sequence[int]) -> str:
+    if not user_ids:
+        return "Nobody yet."
+    more = len(user_ids) - LOBBY_NAMES
+    return " ".join(f"<@{u}>" for u in user_ids[:LOBBY_NAMES]) + (f" and {more} more" if more > 0 else "")
+
+
+def lobby_embed(battle: Battle, chapter: Chapter | None, players: Sequence[int], status: str) -> discord.Embed:
+    """Render the lobby: settings, host, players and what happens next (`status`)."""
+    embed = discord.Embed(title="⚔️ Quiz battle", colour=COLOR, description=_settings(battle, chapter))
+    embed.add_field(name="Host", value=f"<@{battle.host_id}>", inline=True)
+    embed.add_field(name=f"Players ({len(players)})", value=_names(players), inline=False)
+    embed.add_field(name="Status", value=status, inline=False)
+    return embed
+
+
+def lobby_status(battle: Battle) -> str:
+    """Say how the lobby goes on."""
+    return (
+        f"Press **Join** to play. The host (or a moderator) presses **Start**; otherwise it starts "
+        f"{_ts(battle.lobby_until)} if anyone joined."
+    )
+
+
+def option_text(library: Library, question: MultipleChoice, index: int) -> str:
+    """Label an option as its button shows it: "B · Dropout" (at most 80 characters, Discord's limit)."""
+    return f"{LETTERS[index]} · {option_label(library, question, index, limit=76)}"
+
+
+def round_embed(battle: Battle, number: int, question: MultipleChoice, deadline: datetime) -> discord.Embed:
+    """Render an open round: the masked definition and its deadline."""
+    embed = discord.Embed(
+        title=f"Round {number} of {battle.rounds}: which term is this?",
+        colour=COLOR,
+        description=truncate(question.prompt, 3000),
+    )
+    embed.add_field(name="Answer", value=f"Closes {_ts(deadline)}. Your first click counts.", inline=False)
+    return embed
+
+
+def _standing_line(s: Standing) -> str:
+    return f"{s.place}. <@{s.user_id}> · {s.points:,} pts · {movement_label(s.moved)}"
+
+
+def result_embed(library: Library, battle: Battle, result: RoundResult) -> discord.Embed:
+    """Render a closed round: the right answer, how the answers spread, the top 5 with movement."""
+    question = result.round.question
+    term = library.terms[question.term_id]
+    embed = discord.Embed(
+        title=f"Round {result.round.number} of {battle.rounds}: closed",
+        colour=discord.Colour.green(),
+        description=f"✅ **{option_text(library, question, question.answer)}**\n{truncate(term.definition, 1500)}",
+    )
+    answers = result.answers
+    lines = [
+        " ".join(filter(None, (LETTERS[i], "✅" if i == question.answer else "▫️", "▰" * min(n, 10), str(n))))
+        for i, n in enumerate(distribution(answers, len(LETTERS)))
+    ]
+    lines.append(f"No answer: {len(result.scored) - len(answers)}")
+    embed.add_field(name="Answers", value="\n".join(lines), inline=True)
+    top = "\n".join(_standing_line(s) for s in result.standings[:TOP_SHOWN]) or "No players."
+    embed.add_field(name=f"Top {TOP_SHOWN}", value=top, inline=True)
+    return embed
+
+
+def stopped_round_embed(battle: Battle, number: int, why: str) -> discord.Embed:
+    """Render a round that never closed (and so scored nothing)."""
+    return discord.Embed(
+        title=f"Round {number} of {battle.rounds}: not scored",
+        colour=discord.Colour.dark_grey(),
+        description=why,
+    )
+
+
+def _ending(battle: Battle, reason: EndReason, finished: int) -> str:
+    played = f"after {finished} of {battle.rounds} rounds"
+    if reason == "finished":
+        return f"All {battle.rounds} rounds played."
+    if reason == "stopped":
+        return f"Stopped {played}; the points of those rounds are kept."
+    if reason == "restart":
+        return f"The bot restarted, so this battle ended {played}; the points of those rounds are kept."
+    return f"A problem ended this battle {played}; their points are kept."
+
+
+def final_embed(battle: Battle, rows: Sequence[Standing], reason: EndReason, finished: int) -> discord.Embed:
+    """Render the podium and how the battle ended."""
+    winners = podium(rows)
+    lines = [
+        f"{MEDALS[s.place - 1]} <@{s.user_id}> · {s.points:,} pts ({s.correct}/{finished} right)"
+        for s in winners[:PODIUM_SHOWN]
+    ]
+    if len(winners) > PODIUM_SHOWN:
+        lines.append(f"… and {len(winners) - PODIUM_SHOWN} more sharing these places.")
+    embed = discord.Embed(
+        title=_TITLES.get(reason, "Battle over"),
+        colour=COLOR,
+        description="\n".join(lines) if lines else "Nobody scored in this battle.",
+    )
+    embed.add_field(name="How it ended", value=_ending(battle, reason, finished), inline=False)
+    embed.set_footer(text=f"{len(rows)} players · points go to the server's /leaderboard · My rank shows your place")
+    return embed

@@ -1,0 +1,246 @@
+"""One battle's task: from the lobby through its timed rounds to the podium.
+
+The runner only opens and closes rounds and shows them; the database referees every click (see
+`bot.repos.battle`). It sleeps until deadlines through `Battles.sleep_until` (replaceable, so tests run rounds
+without waiting).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.cogs.quiz._battle._buttons import answer_view, lobby_view, rank_view
+from bot.cogs.quiz._battle._render import (
+    final_embed,
+    lobby_embed,
+    lobby_status,
+    option_text,
+    result_embed,
+    round_embed,
+    stopped_round_embed,
+)
+from bot.core.answers import TermAnswer
+from bot.core.battle import US, EndReason, round_deadline
+from bot.core.choices import MultipleChoice, make_question
+from bot.repos.battle import Battle, RoundResult
+
+if TYPE_CHECKING:
+    from bot.cogs.quiz._battle import Battles
+
+log = logging.getLogger(__name__)
+
+SleepUntil = Callable[[datetime], Awaitable[None]]
+
+
+def clock_sleeper(clock: Callable[[], datetime]) -> SleepUntil:
+    """Return a `sleep_until(deadline)` that sleeps until the clock reads `deadline`."""
+
+    async def sleep_until(deadline: datetime) -> None:
+        remaining = (deadline - clock()).total_seconds()
+        if remaining > 0:
+            await asyncio.sleep(remaining)
+
+    return sleep_until
+
+
+class BattleRunner:
+    """The task that takes one battle from its lobby through its rounds to the podium."""
+
+    def __init__(self, battles: Battles, battle: Battle, lobby_message: int) -> None:
+        self.battles = battles
+        self.bot = battles.bot
+        self.repo = battles.repo
+        self.battle = battle
+        self.channel = self.bot.get_partial_messageable(battle.channel_id, guild_id=battle.guild_id)
+        self.lobby = self.channel.get_partial_message(lobby_message)
+        self.start_now = asyncio.Event()
+        self.stopping = asyncio.Event()
+        self.in_lobby = True
+        self.under_way = False  # the lobby closed and the rounds began
+        self.task: asyncio.Task | None = None
+        self._used: set[str] = set()
+        self._current: tuple[int, datetime] | None = None  # the open round's number and start
+        self._lobby_lock = asyncio.Lock()
+        self._dirty = False
+        self._refresher: asyncio.Task | None = None
+
+    def launch(self) -> None:
+        """Run the battle in the background."""
+        self.task = asyncio.create_task(self.run(), name=f"battle-{self.battle.id}")
+
+    async def run(self) -> None:
+        """Lobby, rounds, podium; a failure ends the battle (keeping its points) instead of leaving it stuck."""
+        try:
+            if not await self._lobby():
+                return
+            self.under_way = True
+            reason: EndReason = "finished"
+            for number in range(1, self.battle.rounds + 1):
+                if not await self._round(number):
+                    reason = "stopped"
+                    break
+            await self._finish(reason)
+        except asyncio.CancelledError:
+            raise  # the bot is closing: the next start-up ends the battle and tells the channel
+        except discord.HTTPException as exc:
+            # A message deleted by a moderator, a permission taken away: not a bug, but the battle cannot go on.
+            log.warning(
+                "battle %s in channel %s ended: Discord refused %s", self.battle.id, self.battle.channel_id, exc
+            )
+            await self._fail()
+        except Exception:
+            log.exception("battle %s failed", self.battle.id)
+            await self._fail()
+        finally:
+            if self._refresher is not None:
+                self._refresher.cancel()
+            self.battles.runners.pop(self.battle.id, None)
+
+    async def _wait(self, deadline: datetime, also: asyncio.Event | None = None) -> str:
+        """Sleep until `deadline`; return "stop" if stopped first, "also" if `also` was set first, else "time"."""
+        waiters = {asyncio.ensure_future(self.battles.sleep_until(deadline)): "time"}
+        waiters[asyncio.ensure_future(self.stopping.wait())] = "stop"
+        if also is not None:
+            waiters[asyncio.ensure_future(also.wait())] = "also"
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+        if self.stopping.is_set():
+            return "stop"
+        return "also" if also is not None and also.is_set() else "time"
+
+    def opened(self, number: int) -> tuple[datetime, int] | None:
+        """Return round `number`'s start and seconds while this runner has it open."""
+        if self._current is None or self._current[0] != number:
+            return None
+        return self._current[1], self.battle.seconds
+
+    # -- the lobby
+
+    def lobby_changed(self) -> None:
+        """Show the new player list soon; joins arriving meanwhile share one edit."""
+        self._dirty = True
+        if self.in_lobby and (self._refresher is None or self._refresher.done()):
+            self._refresher = asyncio.create_task(self._refresh_lobby())
+
+    async def _refresh_lobby(self) -> None:
+        while self._dirty:
+            await asyncio.sleep(self.battles.lobby_refresh_seconds)
+            self._dirty = False
+            async with self._lobby_lock:
+                if not self.in_lobby:
+                    return
+                await self._edit_lobby(lobby_status(self.battle))
+
+    async def _edit_lobby(self, status: str, view: discord.ui.View | None = discord.utils.MISSING) -> None:
+        """Show the players and `status` on the lobby; replace its buttons if `view` is given.
+
+        Best effort: the battle goes on without its lobby (a moderator may delete it to tidy the channel).
+        """
+        players = [p.user_id for p in await self.repo.players(self.battle.id)]
+        embed = lobby_embed(self.battle, self.battles.chapter(self.battle), players, status)
+        try:
+            await self.lobby.edit(embed=embed, view=view)
+        except discord.HTTPException as exc:
+            log.warning("could not update the lobby of battle %s: %s", self.battle.id, exc)
+
+    async def _lobby(self) -> bool:
+        """Wait for Start or the lobby's deadline; return whether the battle goes ahead."""
+        why = await self._wait(self.battle.lobby_until, self.start_now)
+        async with self._lobby_lock:
+            self.in_lobby = False
+            now = self.bot.clock()
+            if why == "stop":
+                await self.repo.end(self.battle.id, "stopped", now)
+                await self._edit_lobby("This battle was called off before it started.", None)
+                return False
+            if not await self.repo.players(self.battle.id):
+                await self.repo.end(self.battle.id, "empty", now)
+                await self._edit_lobby("Nobody joined, so this battle is off. Start another with `/quiz battle`.", None)
+                return False
+            await self.repo.start(self.battle.id, now)
+            status = "Started! Late? Press Join, or answer the first question, before round 1 closes."
+            await self._edit_lobby(status, lobby_view(self.battle.id, start=False))
+            return True
+
+    # -- rounds
+
+    def _question(self) -> MultipleChoice:
+        library = self.bot.library
+        chapter = self.battles.chapter(self.battle)
+        pool = [t for t in (library.terms_in(chapter) if chapter else library.terms.values()) if t.id not in self._used]
+        term = self.bot.rng.choice(pool)
+        self._used.add(term.id)
+        return make_question(library, term, self.bot.rng, "definition")
+
+    async def _round(self, number: int) -> bool:
+        """Ask one question, close it at its deadline and show the results; return False if stopped."""
+        question = self._question()
+        started = self.bot.clock()
+        deadline = round_deadline(started, self.battle.seconds)
+        # Stored before it is shown, so every click finds its round.
+        await self.repo.open_round(self.battle.id, number, question, started, deadline)
+        self._current = (number, started)
+        labels = [option_text(self.bot.library, question, i) for i in range(len(question.options))]
+        embed = round_embed(self.battle, number, question, deadline)
+        message = await self.channel.send(embed=embed, view=answer_view(self.battle.id, number, labels))
+        await self.repo.set_round_message(self.battle.id, number, message.id)
+        if await self._wait(deadline) == "stop":
+            why = "The battle was stopped before this round closed."
+            await message.edit(embed=stopped_round_embed(self.battle, number, why), view=None)
+            return False
+        self._current = None
+        result = await self.repo.close_round(self.battle, number, self.bot.clock())
+        if result is None:  # only this task closes rounds; nothing to show if it somehow was closed
+            return True
+        embed = result_embed(self.bot.library, self.battle, result)
+        await message.edit(embed=embed, view=answer_view(self.battle.id, number, labels, right=question.answer))
+        if number == 1:
+            await self._edit_lobby("Under way: joining closed with the first round.", None)
+        await self._publish(result)
+        if number < self.battle.rounds:
+            rest = self.bot.clock() + timedelta(seconds=self.battles.break_seconds)
+            return await self._wait(rest) != "stop"
+        return True
+
+    async def _publish(self, result: RoundResult) -> None:
+        """Hand each graded answer to spaced review."""
+        at = result.round.closed_at or self.bot.clock()
+        for scored in result.scored:
+            if scored.answer is not None:
+                await self.bot.publish_answer(
+                    TermAnswer(
+                        scored.state.user_id,
+                        result.round.question.term_id,
+                        scored.correct,
+                        at,
+                        elapsed=scored.answer.elapsed / US,
+                        time_limit=float(self.battle.seconds),
+                    )
+                )
+
+    async def _finish(self, reason: EndReason) -> None:
+        """End the battle and post the podium with a My rank button."""
+        await self.repo.end(self.battle.id, reason, self.bot.clock())
+        rows = await self.repo.standings(self.battle.id)
+        finished = await self.repo.finished_rounds(self.battle.id)
+        embed = final_embed(self.battle, rows, reason, finished)
+        await self.channel.send(embed=embed, view=rank_view(self.battle.id))
+
+    async def _fail(self) -> None:
+        """End a battle that cannot go on; once rounds were played, post its podium if Discord still lets us."""
+        if not self.under_way:  # no round was played: nothing to show
+            await self.repo.end(self.battle.id, "error", self.bot.clock())
+            return
+        try:
+            await self._finish("error")
+        except discord.HTTPException as exc:
+            log.warning("could not post the podium of battle %s: %s", self.battle.id, exc)
