@@ -23,7 +23,6 @@ from typing import Any
 
 import discord
 import pytest
-from standin import StandIn, collect_errors, running_bot, running_standin
 
 from bot.app import InterviewBot
 from bot.config import Config, parse_config
@@ -31,6 +30,7 @@ from bot.content.index import Library
 from bot.content.loader import bundled_content_dir, load_library, pack_directories
 from bot.db import Database
 from bot.runner import point_at_api
+from standin import StandIn, collect_errors, running_bot, running_standin
 
 
 @pytest.fixture(scope="session")
@@ -112,6 +112,14 @@ class BotEnv:
         """Stop the bot and start a new one on the same database and stand-in."""
         await self.stop()
         return await self.start(**kwargs)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A freshly migrated SQLite database file in `tmp_path`, for repository tests."""
+    database = await Database.open(tmp_path / "bot.db")
+    yield database
+    await database.close()
 
 
 @pytest.fixture

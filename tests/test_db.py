@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -37,6 +38,14 @@ async def test_database_newer_than_the_code_is_refused(tmp_path):
     await db.close()
     with pytest.raises(DatabaseError, match="schema version 999, newer than this bot knows"):
         await Database.open(tmp_path / "bot.db")
+
+
+async def test_a_file_that_is_not_a_database_is_refused_and_left_alone(tmp_path):
+    path = tmp_path / "bot.db"
+    path.write_bytes(b"notes, not a database\n" * 200)
+    with pytest.raises(DatabaseError, match=re.escape(f"cannot use database {path}: file is not a database")):
+        await Database.open(path)
+    assert path.read_bytes() == b"notes, not a database\n" * 200
 
 
 async def test_transaction_rolls_back_on_error_and_scores_are_unique(tmp_path):
