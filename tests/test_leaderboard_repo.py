@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.db import utc_iso
-from bot.repos.leaderboard import LeaderboardRepo, period_bounds
+from bot.repos.leaderboard import LeaderboardRepo
 from bot.repos.scores import ScoreEvent, insert_score
 
 GUILD = 10
@@ -28,20 +28,6 @@ async def add(db, user, points, at, correct=True, guild=GUILD, source="battle"):
 
 
 add.count = 0
-
-
-def test_week_and_month_are_utc_calendar_periods():
-    assert period_bounds("week", NOW) == (datetime(2026, 11, 23, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC))
-    monday = datetime(2026, 11, 30, 0, 0, tzinfo=UTC)
-    assert period_bounds("week", monday)[0] == monday
-    sunday_night = datetime(2026, 11, 29, 23, 59, 59, tzinfo=UTC)
-    assert period_bounds("week", sunday_night)[0] == datetime(2026, 11, 23, tzinfo=UTC)
-    assert period_bounds("month", NOW) == (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
-    assert period_bounds("month", datetime(2026, 12, 31, 23, 0, tzinfo=UTC)) == (
-        datetime(2026, 12, 1, tzinfo=UTC),
-        datetime(2027, 1, 1, tzinfo=UTC),
-    )
-    assert period_bounds("all", NOW) == (None, None)
 
 
 async def test_points_rank_by_total_and_ties_go_to_whoever_reached_it_first(db, repo):

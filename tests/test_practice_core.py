@@ -107,16 +107,6 @@ def test_mastery_needs_review_state_and_fresh_memory(library):
 # -- due summaries --------------------------------------------------------------------------------------------
 
 
-def test_day_and_week_end_at_utc_midnight():
-    assert review.day_end(NOW) == datetime(2026, 11, 19, tzinfo=UTC)
-    assert review.week_end(NOW) == datetime(2026, 11, 23, tzinfo=UTC)  # the Monday after
-    sunday_night = datetime(2026, 11, 22, 23, 59, tzinfo=UTC)
-    assert review.week_end(sunday_night) == datetime(2026, 11, 23, tzinfo=UTC)
-    # A time given in another zone is judged by its UTC day: 00:30 in Tokyo on Thursday is Wednesday UTC.
-    tokyo = datetime(2026, 11, 19, 0, 30, tzinfo=ZoneInfo("Asia/Tokyo"))
-    assert review.day_end(tokyo) == datetime(2026, 11, 19, tzinfo=UTC)
-
-
 def test_due_summary_reads_as_one_sentence():
     assert review.DueSummary(now=2, today=3, week=4, total=5).describe() == (
         "2 due now · 3 by the end of today · 4 by the end of this week (UTC days; weeks end Sunday midnight UTC)"

@@ -13,7 +13,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.battle import ordinal
-from bot.repos.leaderboard import MIN_GRADED, TOP, Board, Entry, LeaderboardRepo, Metric, Period
+from bot.core.periods import Period
+from bot.repos.leaderboard import MIN_GRADED, TOP, Board, Entry, LeaderboardRepo, Metric
 
 if TYPE_CHECKING:
     from bot.app import InterviewBot

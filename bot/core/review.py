@@ -7,7 +7,7 @@ days and ISO weeks (Monday to Sunday), so a summary reads the same for every mem
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from fsrs import Card, Rating, Scheduler, State
 
@@ -78,18 +78,6 @@ def retrievability(card: Card, now: datetime) -> float:
 def is_mastered(card: Card, now: datetime) -> bool:
     """Tell whether a card counts toward mastery: Review state and retrievability ≥ MASTERY_RETRIEVABILITY."""
     return card.state == State.Review and retrievability(card, now) >= MASTERY_RETRIEVABILITY
-
-
-def day_end(now: datetime) -> datetime:
-    """Return the end of `now`'s UTC day (the next midnight UTC)."""
-    start = as_utc(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    return start + timedelta(days=1)
-
-
-def week_end(now: datetime) -> datetime:
-    """Return the end of `now`'s ISO week in UTC (the midnight UTC that starts the next Monday)."""
-    end_of_today = day_end(now)
-    return end_of_today + timedelta(days=6 - as_utc(now).weekday())
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,30 +9,16 @@ last updated. Periods are UTC calendar periods: the ISO week from Monday 00:00 U
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
+from bot.core.periods import Period, period_bounds
 from bot.db import Database, from_iso, utc_iso
 
-Period = Literal["week", "month", "all"]
 Metric = Literal["points", "streak", "accuracy"]
 
 TOP = 10
 MIN_GRADED = 5  # graded answers a member needs in the period to be ranked by accuracy
-
-
-def period_bounds(period: Period, now: datetime) -> tuple[datetime | None, datetime | None]:
-    """Return the UTC [start, end) of the week or month containing `now` (None, None for all time)."""
-    now = now.astimezone(UTC)
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    if period == "week":
-        start = midnight - timedelta(days=now.weekday())
-        return start, start + timedelta(days=7)
-    if period == "month":
-        start = midnight.replace(day=1)
-        end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
-        return start, end
-    return None, None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from fsrs import Card, Rating, State
 from bot.core import review
 from bot.core.choices import MultipleChoice
 from bot.core.errors import AlreadyAnswered, NotAllowed
+from bot.core.periods import utc_day, utc_week
 from bot.core.quiz import QuizEnded, Score, SessionMode, elapsed_seconds, score
 from bot.db import Database, from_iso, utc_iso
 
@@ -257,7 +258,7 @@ class PracticeRepo:
         row = await self.db.fetchone(
             "SELECT COUNT(*) AS total, COALESCE(SUM(due <= ?), 0) AS now, COALESCE(SUM(due < ?), 0) AS today,"
             " COALESCE(SUM(due < ?), 0) AS week FROM review_cards WHERE user_id = ?",
-            (utc_iso(now), utc_iso(review.day_end(now)), utc_iso(review.week_end(now)), user_id),
+            (utc_iso(now), utc_iso(utc_day(now)[1]), utc_iso(utc_week(now)[1]), user_id),
         )
         return review.DueSummary(now=row["now"], today=row["today"], week=row["week"], total=row["total"])
 
