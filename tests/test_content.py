@@ -10,7 +10,7 @@ import yaml
 
 from bot.content.importer import SeedFormatError, import_seed
 from bot.content.loader import ContentError, bundled_content_dir, load_library, pack_directories
-from bot.content.text import latex_to_text, normalize
+from bot.content.text import latex_to_text, normalize, plural
 
 BUNDLED = bundled_content_dir()
 SEEDS = Path(__file__).resolve().parents[1] / "content" / "deep-learning"
@@ -397,3 +397,9 @@ def test_importer_reproduces_the_bundled_skeleton(tmp_path):
     shutil.copytree(SEEDS, tmp_path / "pack")
     report = import_seed(cheatsheet, next(seeds.glob("002_*.txt")), tmp_path / "pack")
     assert (report.terms_added, report.questions_added, report.guide_sections_added) == (0, 0, 0)
+
+
+def test_plural_counts():
+    assert plural(1, "day") == "1 day"
+    assert plural(0, "day") == "0 days"
+    assert plural(3, "best match", "best matches") == "3 best matches"

@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.content.text import plural
 from bot.core.battle import ordinal
 from bot.core.periods import Period
 from bot.repos.leaderboard import MIN_GRADED, TOP, Board, Entry, LeaderboardRepo, Metric
@@ -32,7 +33,7 @@ def value_text(metric: Metric, entry: Entry) -> str:
     if metric == "points":
         return f"{entry.value:,} pts"
     if metric == "streak":
-        return f"{entry.value} day{'s' if entry.value != 1 else ''}"
+        return plural(entry.value, "day")
     graded = entry.graded or 0
     percent = round(100 * entry.value / graded) if graded else 0
     return f"{percent}% ({entry.value}/{graded})"

@@ -70,6 +70,11 @@ def tokenize(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+(?:[-+][a-z0-9]+)*", folded)
 
 
+def plural(count: int, word: str, plural_form: str | None = None) -> str:
+    """Write a count with its noun: "1 day", "3 days", "2 matches" (pass the plural when it is not word + s)."""
+    return f"{count} {word if count == 1 else plural_form or word + 's'}"
+
+
 def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
     """Cut `text` to at most `limit` characters, at a word boundary when one is near."""
     if len(text) <= limit:

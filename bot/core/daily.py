@@ -30,6 +30,7 @@ from rapidfuzz import fuzz, process
 
 from bot.content.index import Library
 from bot.content.models import Chapter, Question, Term
+from bot.content.text import plural
 from bot.core.choices import make_question
 from bot.core.errors import BotError, UnknownChapter
 
@@ -310,7 +311,7 @@ class Reveal:
         if self.total == 0:
             return f"The answer was **{self.labels[self.answer]}** · nobody answered"
         share = percentages(self.counts)[self.answer]
-        people = "1 member" if self.total == 1 else f"{self.total} members"
+        people = plural(self.total, "member")
         return f"{share} % chose **{self.labels[self.answer]}** · {people} answered"
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from fsrs import Card, Rating, Scheduler, State
 
+from bot.content.text import plural
 from bot.core.answers import TermAnswer
 
 # "Slow" (a right answer rated Hard instead of Good): more than this share of the question's time limit,
@@ -107,5 +108,5 @@ def describe_wait(due: datetime, now: datetime) -> str:
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size:
             count = round(seconds / size)
-            return f"in {count} {unit}{'s' if count != 1 else ''}"
+            return f"in {plural(count, unit)}"
     return "in under a minute"

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.content.text import truncate
+from bot.content.text import plural, truncate
 from bot.core.mastery import ChapterMastery
 from bot.core.review import DueSummary
 
@@ -89,13 +89,13 @@ def text_fields(stats: MemberStats) -> list[tuple[str, str]]:
         streak = "No daily streak yet"
     else:
         current, longest = stats.streak
-        streak = f"{current} day{'s' if current != 1 else ''} (longest {longest})"
+        streak = f"{plural(current, 'day')} (longest {longest})"
     if stats.graded:
         accuracy = f"{percent(stats.accuracy)} ({stats.correct} of {stats.graded} graded answers)"
     else:
         accuracy = "No graded answers yet"
     answers, active = window_activity(stats)
-    activity = f"{answers} answer{'s' if answers != 1 else ''} on {active} day{'s' if active != 1 else ''}"
+    activity = f"{plural(answers, 'answer')} on {plural(active, 'day')}"
     studied = [m for m in stats.mastery if m.carded]
     if studied:
         mastery = _pack_lines(

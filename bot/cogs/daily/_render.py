@@ -13,7 +13,7 @@ import discord
 
 from bot.content.index import Library
 from bot.content.models import Question
-from bot.content.text import truncate
+from bot.content.text import plural, truncate
 from bot.core import daily
 from bot.core.choices import mask_term
 from bot.core.daily import RATINGS, Reveal
@@ -63,7 +63,7 @@ def answer_name(library: Library, post: Post) -> str:
 
 
 def _members(count: int) -> str:
-    return "1 member" if count == 1 else f"{count} members"
+    return plural(count, "member")
 
 
 def _choice_reveal(library: Library, past: PastPost) -> Reveal | None:
@@ -144,8 +144,8 @@ def thread_name(post: Post) -> str:
 
 def streak_line(streak: Streak) -> str:
     """Return "🔥 Streak: 4 days · 🧊 1 freeze"."""
-    days = "1 day" if streak.current == 1 else f"{streak.current} days"
-    freezes = f" · 🧊 {streak.freezes} freeze{'s' if streak.freezes != 1 else ''}" if streak.freezes else ""
+    days = plural(streak.current, "day")
+    freezes = f" · 🧊 {plural(streak.freezes, 'freeze')}" if streak.freezes else ""
     return f"🔥 Streak: {days}{freezes}"
 
 
@@ -299,10 +299,10 @@ def streak_embed(name: str, row: StreakRow | None, week: int) -> discord.Embed:
     """Build /streak: current and longest streak, freezes held, answers in the last 7 days."""
     embed = discord.Embed(title=truncate(f"{name}'s daily streak", 256), colour=COLOUR)
     current, longest, freezes = (row.current, row.longest, row.freezes) if row else (0, 0, 0)
-    embed.add_field(name="Current", value=f"🔥 {current} day{'s' if current != 1 else ''}")
-    embed.add_field(name="Longest", value=f"🏆 {longest} day{'s' if longest != 1 else ''}")
+    embed.add_field(name="Current", value=f"🔥 {plural(current, 'day')}")
+    embed.add_field(name="Longest", value=f"🏆 {plural(longest, 'day')}")
     embed.add_field(name="Freezes", value=f"🧊 {freezes} of {MAX_FREEZES}")
-    embed.add_field(name="This week", value=f"{week} answer{'s' if week != 1 else ''} in the last 7 days", inline=False)
+    embed.add_field(name="This week", value=f"{plural(week, 'answer')} in the last 7 days", inline=False)
     if row is None:
         embed.description = "No daily answers yet: answer a daily question to start a streak."
     else:

@@ -30,6 +30,7 @@ from bot.cogs.quiz._solo_views import (
     timed_out_embed,
 )
 from bot.content.models import Chapter
+from bot.content.text import plural
 from bot.core import quiz
 from bot.core.answers import TermAnswer
 from bot.core.errors import BotError, NotAllowed
@@ -71,7 +72,7 @@ async def start_chapter_quiz(bot: InterviewBot, interaction: discord.Interaction
     found = resolve_chapter(bot.library, chapter_key)
     assert found is not None
     added = await PracticeRepo(bot.db).add_cards(interaction.user.id, found.term_ids, bot.clock())
-    note = f"Added {added} new card{'s' if added != 1 else ''} from this chapter to your review deck (`/review`)."
+    note = f"Added {plural(added, 'new card')} from this chapter to your review deck (`/review`)."
     return await solo_cog(bot).start(interaction, found, quiz.DEFAULT_QUESTIONS, "definition", note)
 
 

@@ -14,7 +14,7 @@ from discord.ext import commands
 
 from bot.app import GuardedItem
 from bot.content.index import Library
-from bot.content.text import truncate
+from bot.content.text import plural, truncate
 from bot.core import quiz
 from bot.core.choices import MultipleChoice, option_label
 from bot.core.errors import BotError
@@ -28,10 +28,6 @@ COG_NAME = "SoloQuizzes"
 LETTERS = "ABCD"
 RIGHT, WRONG, NEUTRAL = discord.Colour.green(), discord.Colour.red(), discord.Colour.blurple()
 Screen = tuple[list[discord.Embed], discord.ui.View | None]
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' if count != 1 else ''}"
 
 
 def _check_terms(library: Library, question: MultipleChoice) -> None:
@@ -119,7 +115,7 @@ def timed_out_embed(library: Library, session: SoloSession, timeout_seconds: int
     embed = discord.Embed(
         title="⏰ This quiz timed out",
         description=(
-            f"No answer for {_plural(round(timeout_seconds / 60), 'minute')}, so I ended the quiz.\n"
+            f"No answer for {plural(round(timeout_seconds / 60), 'minute')}, so I ended the quiz.\n"
             f"Score: {result.describe()}, with {result.answered} of {result.total} questions answered.\n"
             f"{_missed_line(library, session, none='No misses among your answers.')}"
         ),

@@ -13,7 +13,7 @@ import discord
 from bot.cogs.options import echo
 from bot.content.index import Library, SearchHit
 from bot.content.models import Chapter, Pack, Question, Term
-from bot.content.text import tokenize, truncate
+from bot.content.text import plural, tokenize, truncate
 
 COLOUR = discord.Colour(0x5865F2)
 SUGGESTION_COLOUR = discord.Colour(0xFEE75C)
@@ -155,7 +155,7 @@ def search_embed(library: Library, query: str, hits: Sequence[SearchHit], close:
         if close:
             text += "\n\nClosest names: " + ", ".join(f"**{t.term}**" for t in close)
         return _embed(title, text)
-    embed = _embed(title, f"{len(hits)} best match{'es' if len(hits) != 1 else ''}:")
+    embed = _embed(title, f"{plural(len(hits), 'best match', 'best matches')}:")
     for n, hit in enumerate(hits, start=1):
         if hit.kind == "term":
             chapter = library.chapter_of(library.terms[hit.id])
