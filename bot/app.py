@@ -13,6 +13,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -89,6 +90,18 @@ async def report_failure(interaction: discord.Interaction, error: Exception) -> 
         await reply_privately(interaction, message)
     except discord.HTTPException:
         log.warning("could not tell the user about a failure in interaction %s", interaction.id)
+
+
+def loaded_cog(client: discord.Client, name: str, what: str) -> Any:
+    """Return the loaded cog called `name`, or tell the user that `what` is briefly unavailable.
+
+    By name, not isinstance: discord.py re-imports an extension's modules when it reloads (and on every bot
+    start in the tests), so a caller may hold a class from an older copy of the module than the loaded cog's.
+    """
+    cog = client.get_cog(name)  # type: ignore[attr-defined]
+    if cog is None:
+        raise BotError(f"{what} is unavailable for a moment (the bot is restarting it). Please try again.")
+    return cog
 
 
 class BotTree(app_commands.CommandTree):

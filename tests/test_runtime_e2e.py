@@ -15,7 +15,9 @@ from pathlib import Path
 import discord
 import pytest
 
+from bot.app import loaded_cog
 from bot.config import parse_config
+from bot.core.errors import BotError
 from bot.runner import setup_logging
 from standin import StandIn, running_standin
 
@@ -174,3 +176,11 @@ async def test_cli_run_refused_by_discord_stops_with_one_line(tmp_path: Path, me
     assert "CRITICAL" in lines[0] and "bot.runner" in lines[0] and lines[0].endswith(f" {line}"), lines
     assert TOKEN not in errors.decode()
     assert not standin.problems()
+
+
+async def test_a_feature_that_is_not_loaded_is_explained_not_crashed(env):
+    bot = await env.start()
+    assert loaded_cog(bot, "Review", "Review") is bot.get_cog("Review")
+    await bot.remove_cog("Review")  # as while its extension reloads
+    with pytest.raises(BotError, match=r"^Review is unavailable for a moment \(the bot is restarting it\)"):
+        loaded_cog(bot, "Review", "Review")

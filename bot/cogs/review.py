@@ -17,12 +17,12 @@ import discord
 from discord.ext import commands
 from fsrs import Rating
 
-from bot.app import GuardedItem
+from bot.app import GuardedItem, loaded_cog
 from bot.content.index import Library
 from bot.content.text import truncate
 from bot.core import review
 from bot.core.answers import TermAnswer
-from bot.core.errors import BotError, NotAllowed
+from bot.core.errors import NotAllowed
 from bot.repos.practice import PracticeRepo, ReviewCard
 
 if TYPE_CHECKING:
@@ -162,10 +162,7 @@ class Review(commands.Cog):
 
 
 def _cog(interaction: discord.Interaction) -> Review:
-    cog = interaction.client.get_cog("Review")  # type: ignore[attr-defined]
-    if cog is None:  # by name, not isinstance: a reloaded extension is a new module (see _solo_views.solo_cog)
-        raise BotError("Review is unavailable right now; please try again later.")
-    return cog
+    return loaded_cog(interaction.client, "Review", "Review")
 
 
 class ShowDefinition(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.app import GuardedItem
+from bot.app import GuardedItem, loaded_cog
 from bot.cogs.daily import _render as render
 from bot.content.index import Library
 from bot.content.text import truncate
@@ -42,10 +42,7 @@ def _bot(interaction: discord.Interaction) -> InterviewBot:
 
 
 def _cog(interaction: discord.Interaction) -> Daily:
-    cog = _bot(interaction).get_cog("Daily")
-    if cog is None:  # pragma: no cover - only while the extension reloads
-        raise DailyError("The daily question is restarting; try again in a moment.")
-    return cog  # type: ignore[return-value]
+    return loaded_cog(interaction.client, "Daily", "The daily question")
 
 
 async def _open_post(interaction: discord.Interaction, post_id: int) -> Post:

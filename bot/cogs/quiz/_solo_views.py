@@ -10,14 +10,12 @@ import re
 from typing import TYPE_CHECKING
 
 import discord
-from discord.ext import commands
 
-from bot.app import GuardedItem
+from bot.app import GuardedItem, loaded_cog
 from bot.content.index import Library
 from bot.content.text import plural, truncate
 from bot.core import quiz
 from bot.core.choices import MultipleChoice, option_label
-from bot.core.errors import BotError
 from bot.core.quiz import QuizEnded
 from bot.repos.practice import SoloQuestion, SoloSession
 
@@ -147,14 +145,9 @@ def disabled(view: discord.ui.View) -> discord.ui.View:
 # -- buttons ------------------------------------------------------------------------------------------------------
 
 
-def solo_cog(bot: commands.Bot) -> SoloQuizzes:
+def solo_cog(bot: discord.Client) -> SoloQuizzes:
     """Return the loaded solo-quiz cog."""
-    cog = bot.get_cog(COG_NAME)
-    # By name, not isinstance: discord.py re-imports extension modules on reload (and on every bot start in
-    # tests), so a caller may hold this function from an older copy of the module than the loaded cog's.
-    if cog is None:
-        raise BotError("Solo quizzes are unavailable right now; please try again later.")
-    return cog  # type: ignore[return-value]
+    return loaded_cog(bot, COG_NAME, "Solo quizzes")
 
 
 class SoloAnswer(

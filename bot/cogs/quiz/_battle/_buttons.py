@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 import discord
 
-from bot.app import GuardedItem
-from bot.core.errors import BotError
+from bot.app import GuardedItem, loaded_cog
 
 if TYPE_CHECKING:
     from bot.cogs.quiz._battle import Battles
@@ -31,11 +30,7 @@ _ACTIONS: dict[str, tuple[str, str, discord.ButtonStyle]] = {
 
 def battles(bot: discord.Client) -> Battles:
     """Return the bot's `Battles` cog."""
-    # By name, not isinstance: unloading an extension drops its modules, so a reload makes a new class.
-    cog = bot.get_cog(COG_NAME)  # type: ignore[attr-defined]
-    if cog is None:
-        raise BotError("Battles are not available right now. Please try again in a minute.")
-    return cog  # type: ignore[return-value]
+    return loaded_cog(bot, COG_NAME, "Battles")
 
 
 class AnswerButton(
