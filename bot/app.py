@@ -11,7 +11,7 @@ import hashlib
 import json
 import logging
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,17 +53,23 @@ async def reply_privately(interaction: discord.Interaction, content: str) -> Non
         await interaction.response.send_message(content, ephemeral=True)
 
 
-# Discord's client names a few permissions differently from the API ("Manage Server", not "Manage Guild").
+# Discord's client names a few permissions differently from the API ("Manage Server", not "Manage Guild"); a
+# channel's permission settings say "View Channel", which is where a missing one gets fixed.
 _PERMISSION_LABELS = {
     "manage_guild": "Manage Server",
-    "view_channel": "View Channels",
-    "read_messages": "View Channels",
+    "view_channel": "View Channel",
+    "read_messages": "View Channel",
 }
 
 
-def permission_names(permissions: list[str]) -> str:
+def permission_names(permissions: Iterable[str]) -> str:
     """Name permissions as members see them in Discord's settings ("manage_guild" → "Manage Server")."""
     return ", ".join(_PERMISSION_LABELS.get(p, p.replace("_", " ").title()) for p in permissions)
+
+
+def missing_permissions(have: discord.Permissions, needed: Iterable[str]) -> list[str]:
+    """Return the permissions in `needed` (attribute names, e.g. "embed_links") that `have` lacks."""
+    return [flag for flag in needed if not getattr(have, flag)]
 
 
 async def report_failure(interaction: discord.Interaction, error: Exception) -> None:

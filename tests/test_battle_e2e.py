@@ -383,7 +383,7 @@ async def test_a_battle_needs_a_channel_the_bot_can_post_in(env):
     handle = await env.standin.slash("quiz battle", user=host)
     await handle.response()
     reply = await handle.original_message()
-    assert reply.ephemeral and "Embed Links" in reply.content
+    assert reply.ephemeral and reply.content == "I need the Embed Links permission here to run a battle."
     assert await env.bot.db.fetchone("SELECT id FROM battles") is None
 
 

@@ -15,7 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import report_failure
+from bot.app import missing_permissions, permission_names, report_failure
 from bot.cogs.daily import _render as render
 from bot.cogs.daily import _views as views
 from bot.cogs.daily._posting import DailyPoster
@@ -28,13 +28,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# What the bot needs in a daily channel, with the names Discord's settings show.
-NEEDED_PERMISSIONS = {
-    "view_channel": "View Channel",
-    "send_messages": "Send Messages",
-    "embed_links": "Embed Links",
-    "create_public_threads": "Create Public Threads",
-}
+# What the bot needs in a daily channel: post the question with its buttons, and open a thread on it.
+NEEDED_PERMISSIONS = ("view_channel", "send_messages", "embed_links", "create_public_threads")
 
 
 # Discord hides /daily from members without Manage Server (the group's default permissions), but a server can
@@ -42,18 +37,12 @@ NEEDED_PERMISSIONS = {
 admin_only = app_commands.checks.has_permissions(manage_guild=True)
 
 
-def missing_permissions(channel: discord.abc.GuildChannel, me: discord.Member) -> list[str]:
-    """Return the names of the permissions the bot lacks in the channel for a daily question."""
-    have = channel.permissions_for(me)
-    return [label for flag, label in NEEDED_PERMISSIONS.items() if not getattr(have, flag)]
-
-
 def check_permissions(channel: discord.TextChannel, me: discord.Member) -> None:
     """Refuse a channel where the bot lacks a permission the daily question needs, naming each one."""
-    missing = missing_permissions(channel, me)
+    missing = missing_permissions(channel.permissions_for(me), NEEDED_PERMISSIONS)
     if missing:
         raise DailyError(
-            f"I can't run the daily question in {channel.mention}: I'm missing {', '.join(missing)} there. "
+            f"I can't run the daily question in {channel.mention}: I'm missing {permission_names(missing)} there. "
             "Allow these for me in the channel's permissions, then run /daily setup again."
         )
 

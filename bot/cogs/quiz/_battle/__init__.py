@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot.app import reply_privately
+from bot.app import missing_permissions, permission_names, reply_privately
 from bot.cogs.options import resolve_chapter
 from bot.cogs.quiz._battle._buttons import COG_NAME, DYNAMIC_ITEMS, battles, label_of, lobby_view, rank_view
 from bot.cogs.quiz._battle._render import LETTERS, final_embed, lobby_embed, lobby_status, stopped_round_embed
@@ -264,6 +264,7 @@ def _check_bot_can_post(interaction: discord.Interaction) -> None:
     perms = interaction.app_permissions
     channel_type = getattr(interaction.channel, "type", None)
     threads = (discord.ChannelType.public_thread, discord.ChannelType.private_thread, discord.ChannelType.news_thread)
-    can_send = perms.send_messages_in_threads if channel_type in threads else perms.send_messages
-    if not (perms.view_channel and can_send and perms.embed_links):
-        raise BotError("I need the View Channel, Send Messages and Embed Links permissions here to run a battle.")
+    send = "send_messages_in_threads" if channel_type in threads else "send_messages"
+    missing = missing_permissions(perms, ("view_channel", send, "embed_links"))
+    if missing:
+        raise BotError(f"I need the {permission_names(missing)} permission here to run a battle.")
