@@ -450,7 +450,8 @@ async def test_status_post_now_and_stop(env):
     assert (await env.cog.poster.post_daily(channel.id, slot(date(2026, 3, 2), "Europe/London"))).status == "exists"
 
     handle = await env.standin.slash("daily status", {}, user=env.admin)
-    embed = (await handle.response()).message.embeds[0]
+    assert (await handle.response()).type == 5  # deferred: the status reads the database for every channel
+    embed = (await handle.original_message()).embeds[0]
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert set(fields) == {"#daily", "#other"}
     assert "09:00 Europe/London · definitions · chapters: 5, 4" in fields["#daily"]
@@ -468,7 +469,7 @@ async def test_status_post_now_and_stop(env):
     env.clock.now = slot(date(2026, 3, 3), "Europe/London")
     assert (await env.cog.poster.post_daily(channel.id, env.clock.now)).status == "posted"
     handle = await env.standin.slash("daily status", {}, user=env.admin)
-    fields = {f["name"]: f["value"] for f in (await handle.response()).message.embeds[0]["fields"]}
+    fields = {f["name"]: f["value"] for f in (await handle.original_message()).embeds[0]["fields"]}
     assert "Last post: Tuesday 3 March (open, 0 members answered)" in fields["#daily"]
     assert "👁️ Previous: 100 % chose **" in fields["#daily"] and "1 member answered" in fields["#daily"]
 

@@ -164,6 +164,8 @@ class Daily(commands.Cog):
     async def status(self, interaction: discord.Interaction) -> None:
         """Show every daily channel of this server: settings, next and last post."""
         assert interaction.guild is not None
+        # A few queries per channel, up to 25 channels: answer Discord first, whatever the database's load.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         now = self.bot.clock()
         statuses = []
         for channel in await self.repo.channels(interaction.guild.id):
@@ -176,7 +178,7 @@ class Daily(commands.Cog):
             next_post = await self.poster.next_post_time(channel, now)
             statuses.append(render.ChannelStatus(channel, name, next_post, latest, answers, previous))
         embed = render.status_embed(self.bot.library, interaction.guild.name, statuses)
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await interaction.followup.send(embed=embed, ephemeral=True)
 
     @daily_group.command(name="post")
     @admin_only
