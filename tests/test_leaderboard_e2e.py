@@ -23,9 +23,12 @@ async def show(env, user, **options):
     """Run /leaderboard as `user` and return the embed everyone sees."""
     handle = await env.standin.slash("leaderboard", options, user=user)
     callback = await handle.response()
-    assert callback.type == 4 and not callback.message.ephemeral
-    assert callback.request.json["data"]["allowed_mentions"] == {"parse": []}  # mentions never ping
-    (embed,) = callback.message.embeds
+    assert callback.type == 5  # deferred (publicly) while the ranking queries run
+    message = await handle.original_message()
+    assert not message.ephemeral
+    (sent,) = [r for r in env.standin.requests("POST") if handle.token in r.path and "/webhooks/" in r.path]
+    assert sent.json["allowed_mentions"] == {"parse": []}  # the mentions of the ranked members never ping
+    (embed,) = message.embeds
     return embed
 
 

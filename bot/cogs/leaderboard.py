@@ -104,8 +104,10 @@ class Leaderboard(commands.Cog):
     ) -> None:
         """Show the server's top 10 and your own place."""
         assert interaction.guild_id is not None  # guild_only
+        # Ranking a busy server's whole history takes a few queries: answer Discord first.
+        await interaction.response.defer(thinking=True)
         board = await self.repo.board(interaction.guild_id, metric, period, self.bot.clock(), interaction.user.id, TOP)
-        await interaction.response.send_message(embed=board_embed(board))
+        await interaction.followup.send(embed=board_embed(board))
 
 
 async def setup(bot: InterviewBot) -> None:
