@@ -30,6 +30,7 @@ from bot.core.battle import (
 )
 from bot.core.choices import MultipleChoice
 from bot.db import Database, from_iso, utc_iso
+from bot.repos import row_to
 from bot.repos.battle_clicks import FirstClicks
 from bot.repos.scores import ScoreEvent, insert_score
 
@@ -55,21 +56,7 @@ class Battle:
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> Battle:
         """Build from a `battles` row."""
-        return cls(
-            row["id"],
-            row["guild_id"],
-            row["channel_id"],
-            row["host_id"],
-            row["chapter_key"],
-            row["rounds"],
-            row["seconds"],
-            row["scoring"],
-            row["state"],
-            row["lobby_message"],
-            from_iso(row["lobby_until"]),
-            row["current_round"],
-            row["end_reason"],
-        )
+        return row_to(cls, row, lobby_until=from_iso(row["lobby_until"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,14 +75,14 @@ class Round:
     def from_row(cls, row: aiosqlite.Row) -> Round:
         """Build from a `battle_rounds` row (battle questions are always in "definition" mode)."""
         question = MultipleChoice(row["term_id"], "definition", "", tuple(json.loads(row["options"])), row["answer"])
-        return cls(
-            row["battle_id"],
-            row["round"],
-            question,
-            row["message_id"],
-            from_iso(row["started_at"]),
-            from_iso(row["deadline"]),
-            from_iso(row["closed_at"]) if row["closed_at"] else None,
+        return row_to(
+            cls,
+            row,
+            number=row["round"],
+            question=question,
+            started_at=from_iso(row["started_at"]),
+            deadline=from_iso(row["deadline"]),
+            closed_at=from_iso(row["closed_at"]) if row["closed_at"] else None,
         )
 
 

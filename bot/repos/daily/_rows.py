@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any, Literal, TypeVar
+from typing import Literal
 
 import aiosqlite
 
 from bot.core.daily import Kind, Rating
 from bot.core.streaks import Streak
 from bot.db import from_iso
+from bot.repos import row_to
 
 PostState = Literal["claimed", "posted", "failed"]
-T = TypeVar("T")
 
 
 def _day(text: str | None) -> date | None:
@@ -22,14 +22,6 @@ def _day(text: str | None) -> date | None:
 
 def _moment(text: str | None) -> datetime | None:
     return None if text is None else from_iso(text)
-
-
-def _from_row(cls: type[T], row: aiosqlite.Row, **typed: Any) -> T:
-    """Build a row dataclass by field name: each field from its column, or from `typed` where it needs converting.
-
-    By name rather than by position, so that two fields of one type can never be swapped unnoticed.
-    """
-    return cls(**{f.name: typed[f.name] if f.name in typed else row[f.name] for f in fields(cls)})  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +43,7 @@ class DailyChannel:
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> DailyChannel:
         """Build the settings from a `daily_channels` row."""
-        return _from_row(
+        return row_to(
             cls,
             row,
             post_time=time.fromisoformat(row["post_time"]),
@@ -83,7 +75,7 @@ class Post:
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> Post:
         """Build a post from a `daily_posts` row."""
-        return _from_row(
+        return row_to(
             cls,
             row,
             local_date=date.fromisoformat(row["local_date"]),
@@ -114,7 +106,7 @@ class Answer:
     def from_row(cls, row: aiosqlite.Row) -> Answer:
         """Build an answer from a `daily_answers` row."""
         correct = row["correct"]
-        return _from_row(
+        return row_to(
             cls,
             row,
             correct=None if correct is None else bool(correct),
@@ -139,7 +131,7 @@ class StreakRow:
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> StreakRow:
         """Build a streak from a `member_streaks` row."""
-        return _from_row(
+        return row_to(
             cls,
             row,
             last_date=_day(row["last_date"]),
