@@ -30,7 +30,7 @@ def test_content_stats_json_counts_the_bundled_pack():
         "packs": 1,
         "chapters": 24,
         "terms": 504,
-        "questions": 100,
+        "questions": 133,
     }
     assert (figures["high_yield"], figures["learning_steps"], figures["specializations"], figures["checklist"]) == (
         10,
@@ -43,7 +43,7 @@ def test_content_stats_json_counts_the_bundled_pack():
 def test_content_check_passes_with_a_one_line_summary():
     result = cli("content", "check")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines() == ["ok: 1 pack(s), 24 chapters, 504 terms, 100 questions, all valid"]
+    assert result.stdout.strip().splitlines() == ["ok: 1 pack(s), 24 chapters, 504 terms, 133 questions, all valid"]
 
 
 def test_content_check_lists_every_problem_and_fails(tmp_path):

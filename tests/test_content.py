@@ -34,7 +34,7 @@ def test_bundled_pack_holds_all_of_the_seed(library):
         "chapters": 24,
         "terms": 504,
         "aliases": 0,
-        "questions": 100,
+        "questions": 133,
         "high_yield": 10,
         "learning_steps": 14,
         "specializations": 10,
