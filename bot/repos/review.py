@@ -21,7 +21,7 @@ _CARD_COLUMNS = "id, user_id, term_id, state, step, stability, difficulty, due, 
 # A card never reviewed (fsrs.Card's defaults: learning state, first step, no memory yet), due when created.
 _NEW_CARD_SQL = (
     "INSERT INTO review_cards (user_id, term_id, state, step, due, created_at)"
-    f" VALUES (?1, ?2, {int(State.Learning)}, 0, ?3, ?3) ON CONFLICT (user_id, term_id) DO NOTHING"
+    f" VALUES (:user_id, :term_id, {int(State.Learning)}, 0, :now, :now) ON CONFLICT (user_id, term_id) DO NOTHING"
 )
 
 
@@ -92,7 +92,7 @@ class ReviewRepo:
         added = 0
         async with self.db.transaction() as conn:
             for term_id in dict.fromkeys(term_ids):
-                cursor = await conn.execute(_NEW_CARD_SQL, (user_id, term_id, stamp))
+                cursor = await conn.execute(_NEW_CARD_SQL, {"user_id": user_id, "term_id": term_id, "now": stamp})
                 added += cursor.rowcount
                 if due_now and cursor.rowcount == 0:
                     await conn.execute(
@@ -114,7 +114,7 @@ class ReviewRepo:
         """Apply a rating to a member's card for a term (creating the card first if needed)."""
         async with self.db.transaction() as conn:
             stamp = utc_iso(now)
-            await conn.execute(_NEW_CARD_SQL, (user_id, term_id, stamp))
+            await conn.execute(_NEW_CARD_SQL, {"user_id": user_id, "term_id": term_id, "now": stamp})
             async with conn.execute(
                 f"SELECT {_CARD_COLUMNS} FROM review_cards WHERE user_id = ? AND term_id = ?", (user_id, term_id)
             ) as cursor:

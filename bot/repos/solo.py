@@ -174,9 +174,10 @@ class SoloRepo:
     async def expire_idle(self, cutoff: datetime, now: datetime, *, session_id: int | None = None) -> list[int]:
         """Time out every active session (or only `session_id`) idle since `cutoff` or earlier; return their ids."""
         rows = await self.db.fetchall(
-            "UPDATE solo_sessions SET status = 'timed_out', ended_at = ?1"
-            " WHERE status = 'active' AND last_activity <= ?2 AND (?3 IS NULL OR id = ?3) RETURNING id",
-            (utc_iso(now), utc_iso(cutoff), session_id),
+            "UPDATE solo_sessions SET status = 'timed_out', ended_at = :now"
+            " WHERE status = 'active' AND last_activity <= :cutoff AND (:session_id IS NULL OR id = :session_id)"
+            " RETURNING id",
+            {"now": utc_iso(now), "cutoff": utc_iso(cutoff), "session_id": session_id},
         )
         return sorted(row["id"] for row in rows)
 
