@@ -126,7 +126,7 @@ class RoundResult:
         return [s.answer for s in self.scored if s.answer is not None]
 
 
-# Players in join order (rowid: battle_players is a rowid table), as `PlayerState(*row)`.
+# Players in join order (rowid: battle_players is a rowid table), one `PlayerState` per row.
 _PLAYERS = "SELECT user_id, points, run, correct FROM battle_players WHERE battle_id = ? ORDER BY rowid"
 
 # A player may join while the battle is in its lobby or its first round is still open.
@@ -213,7 +213,7 @@ class BattleRepo:
 
     async def players(self, battle_id: int) -> list[PlayerState]:
         """Return the players in the order they joined, with their points of closed rounds."""
-        return [PlayerState(*r) for r in await self.db.fetchall(_PLAYERS, (battle_id,))]
+        return [row_to(PlayerState, r) for r in await self.db.fetchall(_PLAYERS, (battle_id,))]
 
     async def standings(self, battle_id: int) -> list[Standing]:
         """Return the standings after the last closed round."""
@@ -324,12 +324,12 @@ class BattleRepo:
                 return None
             closed = Round.from_row(row)
             async with conn.execute(_PLAYERS, (battle.id,)) as cur:
-                players = [PlayerState(*r) for r in await cur.fetchall()]
+                players = [row_to(PlayerState, r) for r in await cur.fetchall()]
             async with conn.execute(
                 "SELECT user_id, choice, elapsed_us FROM battle_answers WHERE battle_id = ? AND round = ?",
                 (battle.id, number),
             ) as cur:
-                answers = {r[0]: Answer(r[0], r[1], r[2]) for r in await cur.fetchall()}
+                answers = {r["user_id"]: row_to(Answer, r, elapsed=r["elapsed_us"]) for r in await cur.fetchall()}
             scored = score_round(players, answers, closed.question.answer, battle.seconds, battle.scoring)
             await conn.executemany(
                 "UPDATE battle_players SET points = ?, run = ?, correct = ? WHERE battle_id = ? AND user_id = ?",

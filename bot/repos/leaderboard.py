@@ -14,6 +14,7 @@ from typing import Literal
 
 from bot.core.periods import Period, period_bounds
 from bot.db import Database, from_iso, utc_iso
+from bot.repos import row_to
 
 Metric = Literal["points", "streak", "accuracy"]
 
@@ -125,22 +126,13 @@ class LeaderboardRepo:
         }
         sql = {"points": _POINTS, "accuracy": _ACCURACY, "streak": _STREAK}[metric]
         rows = await self.db.fetchall(sql, params)
-        entries = [
-            Entry(
-                r["user_id"],
-                r["place"],
-                r["value"],
-                from_iso(r["reached_at"]) if r["reached_at"] else None,
-                r["graded"],
-            )
-            for r in rows
-        ]
+        entries = [row_to(Entry, r, reached_at=from_iso(r["reached_at"]) if r["reached_at"] else None) for r in rows]
         top = [e for e in entries if e.place is not None and e.place <= limit]
         mine = next((e for e in entries if e.user_id == me), None)
         if mine is None and metric == "accuracy":
             # Not ranked: show the caller how far they are from the minimum.
             row = await self.db.fetchone(_MY_GRADED, params)
             if row is not None:
-                mine = Entry(me, None, row["value"], from_iso(row["reached_at"]), row["graded"])
+                mine = row_to(Entry, row, place=None, reached_at=from_iso(row["reached_at"]))
         ranked = rows[0]["ranked"] if rows else 0
         return Board(metric, period if metric != "streak" else "all", start, end, top, ranked, mine)

@@ -14,6 +14,7 @@ from bot.core import review
 from bot.core.errors import NotAllowed
 from bot.core.periods import utc_day, utc_week
 from bot.db import Database, from_iso, utc_iso
+from bot.repos import row_to
 
 RatingSource = Literal["review", "answer"]
 
@@ -56,7 +57,7 @@ class ReviewCard:
             due=_time(row["due"]),
             last_review=_time(row["last_review"]),
         )
-        return cls(row["id"], row["user_id"], row["term_id"], card, row["reps"])
+        return row_to(cls, row, card=card)
 
 
 class ReviewRepo:
@@ -201,4 +202,4 @@ class ReviewRepo:
             " COALESCE(SUM(due < ?), 0) AS week FROM review_cards WHERE user_id = ?",
             (utc_iso(now), utc_iso(utc_day(now)[1]), utc_iso(utc_week(now)[1]), user_id),
         )
-        return review.DueSummary(now=row["now"], today=row["today"], week=row["week"], total=row["total"])
+        return row_to(review.DueSummary, row)

@@ -15,6 +15,7 @@ from bot.core.choices import MultipleChoice
 from bot.core.errors import AlreadyAnswered, NotAllowed
 from bot.core.quiz import QuizEnded, Score, SessionMode, elapsed_seconds, score
 from bot.db import Database, from_iso, utc_iso
+from bot.repos import row_to
 
 SessionStatus = Literal["active", "finished", "timed_out"]
 
@@ -209,25 +210,21 @@ def _session_from_rows(rows: Sequence[aiosqlite.Row]) -> SoloSession | None:
     if not rows:
         return None
     questions = tuple(
-        SoloQuestion(
-            position=q["position"],
+        row_to(
+            SoloQuestion,
+            q,
             question=MultipleChoice(q["term_id"], q["mode"], q["prompt"], tuple(json.loads(q["options"])), q["answer"]),
             shown_at=_time(q["shown_at"]),
-            choice=q["choice"],
             correct=None if q["correct"] is None else bool(q["correct"]),
             answered_at=_time(q["answered_at"]),
-            elapsed=q["elapsed"],
         )
         for q in rows
     )
     row = rows[0]
-    return SoloSession(
-        id=row["id"],
-        user_id=row["user_id"],
-        guild_id=row["guild_id"],
-        chapter_key=row["chapter_key"],
+    return row_to(
+        SoloSession,
+        row,
         mode=row["session_mode"],
-        status=row["status"],
         started_at=_time(row["started_at"]),
         last_activity=_time(row["last_activity"]),
         ended_at=_time(row["ended_at"]),
