@@ -45,7 +45,7 @@ def from_iso(text: str) -> datetime:
 
 
 def bundled_migrations() -> list[tuple[int, str, str]]:
-    """Return the bundled migrations as (version, name, sql), in order; versions must be 1, 2, 3 …"""
+    """Return the bundled migrations as (version, name, sql), in order; versions must run 1, 2, 3 and so on."""
     found = []
     for entry in resources.files("bot.db.migrations").iterdir():
         match = _MIGRATION_NAME.match(entry.name)
@@ -100,6 +100,7 @@ class Database:
     async def version(self) -> int:
         """Return the schema version stored in the database."""
         row = await self.fetchone("PRAGMA user_version")
+        assert row is not None  # the pragma always answers
         return int(row[0])
 
     async def migrate(self) -> None:

@@ -310,6 +310,7 @@ class BattleRepo:
                 (battle_id, number, user_id),
             ) as cur:
                 first = await cur.fetchone()
+            assert first is not None  # the answer that made this one conflict
             return ClickOutcome(Click.ALREADY, first["choice"])
 
     async def close_round(self, battle: Battle, number: int, now: datetime) -> RoundResult | None:

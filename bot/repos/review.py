@@ -120,6 +120,7 @@ class ReviewRepo:
                 f"SELECT {_CARD_COLUMNS} FROM review_cards WHERE user_id = ? AND term_id = ?", (user_id, term_id)
             ) as cursor:
                 row = await cursor.fetchone()
+            assert row is not None  # created just above if it was missing
             return await self._apply(conn, ReviewCard.from_row(row), rating, now, source, duration_ms)
 
     async def rate_card(
@@ -202,4 +203,5 @@ class ReviewRepo:
             " COALESCE(SUM(due < ?), 0) AS week FROM review_cards WHERE user_id = ?",
             (utc_iso(now), utc_iso(utc_day(now)[1]), utc_iso(utc_week(now)[1]), user_id),
         )
+        assert row is not None  # an aggregate without GROUP BY: always one row
         return row_to(review.DueSummary, row)

@@ -101,7 +101,9 @@ class SoloRepo:
                 " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (user_id, guild_id, chapter_key, mode, len(questions), stamp, stamp),
             ) as cursor:
-                session_id = (await cursor.fetchone())[0]
+                created = await cursor.fetchone()
+            assert created is not None  # an INSERT … RETURNING returns the row it inserted
+            session_id = created["id"]
             await conn.executemany(
                 "INSERT INTO solo_questions (session_id, position, term_id, mode, prompt, options, answer, shown_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -56,4 +56,5 @@ class StatsRepo:
             " COUNT(correct) AS graded FROM score_events WHERE guild_id = ? AND user_id = ?",
             (guild_id, user_id),
         )
+        assert row is not None  # an aggregate without GROUP BY: always one row
         return row_to(Points, row)
