@@ -435,8 +435,7 @@ def _check_ids(packs: list[tuple[Path, Pack]], reader: _Reader) -> None:
 
 
 def _check_relations(packs: list[tuple[Path, Pack]], reader: _Reader) -> None:
-    """Report relations to unknown terms or to the term itself, pairs related twice over, and quiz prompts that
-    name their own term."""
+    """Report bad relations (unknown term, the term itself, a pair related twice) and self-naming quiz prompts."""
     terms = {t.id: t for _, pack in packs for t in pack.terms}
     declared: dict[str, dict[frozenset[str], str]] = {field: {} for field in RELATION_FIELDS}
     for term in terms.values():
