@@ -1,10 +1,11 @@
-"""Slash-command options shared by several cogs: term and chapter autocomplete, chapter resolution, and showing
-what a user typed back to them."""
+"""Slash-command options shared by several features: term and chapter autocomplete, chapter resolution, and
+showing what a user typed back to them."""
 
 from __future__ import annotations
 
 from collections import Counter
 from itertools import islice
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -13,9 +14,10 @@ from bot.content.index import Library, NameMatch
 from bot.content.models import Chapter
 from bot.content.text import normalize, truncate
 from bot.core.errors import UnknownChapter
+from bot.ui import Limit, chapter_title
 
-CHOICE_LIMIT = 25
-CHOICE_NAME_LIMIT = 100
+if TYPE_CHECKING:
+    from bot.app import BotInteraction
 
 
 def echo(text: str, limit: int = 100) -> str:
@@ -30,9 +32,9 @@ def term_choices(library: Library, current: str) -> list[app_commands.Choice[str
     Before anything is typed, the first terms of the library are offered, so the list is never empty.
     """
     if normalize(current):
-        matches = library.fuzzy(current, limit=CHOICE_LIMIT)
+        matches = library.fuzzy(current, limit=Limit.CHOICES)
     else:
-        matches = [NameMatch(t, t.term, 0.0) for t in islice(library.terms.values(), CHOICE_LIMIT)]
+        matches = [NameMatch(t, t.term, 0.0) for t in islice(library.terms.values(), Limit.CHOICES)]
     # Two chapters may define the same name ("Gradient descent"): the chapter tells them apart.
     seen = Counter(normalize(m.term.term) for m in matches)
     choices = []
@@ -42,7 +44,7 @@ def term_choices(library: Library, current: str) -> list[app_commands.Choice[str
             name = f"{name} ({match.name})"
         if seen[normalize(match.term.term)] > 1:
             name = f"{name} · chapter {match.term.chapter}"
-        choices.append(app_commands.Choice(name=truncate(name, CHOICE_NAME_LIMIT), value=match.term.id))
+        choices.append(app_commands.Choice(name=truncate(name, Limit.CHOICE), value=match.term.id))
     return choices
 
 
@@ -54,9 +56,9 @@ def chapter_choices(library: Library, current: str) -> list[app_commands.Choice[
     for chapter in library.chapters.values():
         if wanted and not (wanted in normalize(chapter.title) or wanted == str(chapter.number)):
             continue
-        name = f"{chapter.number} · {chapter.title}" + (f" ({chapter.pack})" if many_packs else "")
-        choices.append(app_commands.Choice(name=truncate(name, CHOICE_NAME_LIMIT), value=chapter.key))
-    return choices[:CHOICE_LIMIT]
+        name = chapter_title(chapter) + (f" ({chapter.pack})" if many_packs else "")
+        choices.append(app_commands.Choice(name=truncate(name, Limit.CHOICE), value=chapter.key))
+    return choices[: Limit.CHOICES]
 
 
 def resolve_chapter(library: Library, text: str | None) -> Chapter | None:
@@ -69,11 +71,11 @@ def resolve_chapter(library: Library, text: str | None) -> Chapter | None:
     return chapter
 
 
-async def term_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+async def term_autocomplete(interaction: BotInteraction, current: str) -> list[app_commands.Choice[str]]:
     """Autocomplete for any command's `term` option."""
-    return term_choices(interaction.client.library, current)  # type: ignore[attr-defined]
+    return term_choices(interaction.client.library, current)
 
 
-async def chapter_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+async def chapter_autocomplete(interaction: BotInteraction, current: str) -> list[app_commands.Choice[str]]:
     """Autocomplete for any command's `chapter` option."""
-    return chapter_choices(interaction.client.library, current)  # type: ignore[attr-defined]
+    return chapter_choices(interaction.client.library, current)

@@ -11,22 +11,22 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Self
 
 import discord
 from discord.ext import commands
 from fsrs import Rating
 
-from bot.app import GuardedItem, loaded_cog
 from bot.content.index import Library
 from bot.content.text import truncate
 from bot.core import review
 from bot.core.answers import TermAnswer
 from bot.core.errors import NotAllowed
 from bot.repos.practice import PracticeRepo, ReviewCard
+from bot.ui import Limit, PersistentButton, add_tip, chapter_label, loaded_cog, persistent_view
 
 if TYPE_CHECKING:
-    from bot.app import InterviewBot
+    from bot.app import BotInteraction, InterviewBot
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def front(library: Library, card: ReviewCard, summary: review.DueSummary, header
     lines = [header] if header else []
     lines.append("Recall what it means, then reveal the definition.")
     embed = discord.Embed(title=term.term, description="\n\n".join(lines), colour=COLOUR)
-    embed.set_footer(text=truncate(f"Chapter {chapter.number}: {chapter.title} · {summary.describe()}", 2048))
+    embed.set_footer(text=truncate(f"{chapter_label(chapter, in_line=True)} · {summary.describe()}", Limit.FOOTER))
     return embed
 
 
@@ -61,20 +61,20 @@ def back(library: Library, card: ReviewCard, now: datetime) -> tuple[discord.Emb
     """The back of a card: definition and tip, and the four ratings with when each brings the card back."""
     term = library.terms[card.term_id]
     embed = discord.Embed(title=term.term, description=term.definition, colour=COLOUR)
-    embed.add_field(name="💡 Interview tip", value=truncate(term.tip, 1024) or "—", inline=False)
+    add_tip(embed, term)
     embed.set_footer(text="How well did you recall it?")
-    view = discord.ui.View(timeout=None)
-    for rating in Rating:
-        wait = review.describe_wait(review.review(card.card, rating, now).due, now)
-        view.add_item(ReviewButton(card.id, card.reps, rating, f"{review.RATING_NAMES[rating]} · {wait}"))
-    return embed, view
+    return embed, persistent_view(*(ReviewButton(card.id, card.reps, r, rating_label(card, r, now)) for r in Rating))
+
+
+def rating_label(card: ReviewCard, rating: Rating, now: datetime) -> str:
+    """Label a rating with when it brings the card back: "Good · in 3 days"."""
+    wait = review.describe_wait(review.review(card.card, rating, now).due, now)
+    return f"{review.RATING_NAMES[rating]} · {wait}"
 
 
 def front_view(card: ReviewCard) -> discord.ui.View:
     """The "Show definition" button."""
-    view = discord.ui.View(timeout=None)
-    view.add_item(ShowDefinition(card.id, card.reps))
-    return view
+    return persistent_view(ShowDefinition(card.id, card.reps))
 
 
 def done(summary: review.DueSummary, next_due: datetime | None, now: datetime, header: str | None) -> discord.Embed:
@@ -161,51 +161,51 @@ class Review(commands.Cog):
         await interaction.response.edit_message(embed=embed, view=view)
 
 
-def _cog(interaction: discord.Interaction) -> Review:
-    return loaded_cog(interaction.client, "Review", "Review")
+def _cog(interaction: BotInteraction) -> Review:
+    return loaded_cog(interaction.client, Review, "Review")
 
 
-class ShowDefinition(
-    GuardedItem, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:review:(?P<card>\d+):(?P<reps>\d+):show"
-):
+class ShowDefinition(PersistentButton, custom_id="iq:review:{card}:{reps}:show"):
     """Turn the card over; `reps` is the card's revision, so an old button cannot act on a newer state."""
 
     def __init__(self, card_id: int, reps: int) -> None:
-        button = discord.ui.Button(
-            label="Show definition", style=discord.ButtonStyle.primary, custom_id=f"iq:review:{card_id}:{reps}:show"
+        button: discord.ui.Button[Any] = discord.ui.Button(
+            label="Show definition",
+            style=discord.ButtonStyle.primary,
+            custom_id=self.make_id(card=card_id, reps=reps),
         )
         super().__init__(button)
         self.card_id, self.reps = card_id, reps
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
-        return cls(int(match["card"]), int(match["reps"]))
+    def restore(cls, button: discord.ui.Button[Any], fields: re.Match[str]) -> Self:
+        """Rebuild the button from its card and revision."""
+        return cls(int(fields["card"]), int(fields["reps"]))
 
-    async def run(self, interaction: discord.Interaction) -> None:
+    async def run(self, interaction: BotInteraction) -> None:
+        """Show the back of the card."""
         await _cog(interaction).show(interaction, self.card_id, self.reps)
 
 
-class ReviewButton(
-    GuardedItem,
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"iq:review:(?P<card>\d+):(?P<reps>\d+):(?P<r>[1-4])",
-):
+class ReviewButton(PersistentButton, custom_id="iq:review:{card}:{reps}:{rating}", rating="[1-4]"):
     """Again / Hard / Good / Easy for one revision of one card."""
 
     def __init__(self, card_id: int, reps: int, rating: Rating, label: str) -> None:
-        button = discord.ui.Button(
-            label=truncate(label, 80),
+        button: discord.ui.Button[Any] = discord.ui.Button(
+            label=truncate(label, Limit.LABEL),
             style=RATING_STYLES[rating],
-            custom_id=f"iq:review:{card_id}:{reps}:{int(rating)}",
+            custom_id=self.make_id(card=card_id, reps=reps, rating=int(rating)),
         )
         super().__init__(button)
         self.card_id, self.reps, self.rating = card_id, reps, rating
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
-        return cls(int(match["card"]), int(match["reps"]), Rating(int(match["r"])), item.label or "")
+    def restore(cls, button: discord.ui.Button[Any], fields: re.Match[str]) -> Self:
+        """Rebuild the button from its card, revision and rating, keeping its label."""
+        return cls(int(fields["card"]), int(fields["reps"]), Rating(int(fields["rating"])), button.label or "")
 
-    async def run(self, interaction: discord.Interaction) -> None:
+    async def run(self, interaction: BotInteraction) -> None:
+        """Rate the card, then show the next one."""
         await _cog(interaction).rate(interaction, self.card_id, self.reps, self.rating)
 
 

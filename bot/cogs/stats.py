@@ -24,6 +24,7 @@ from bot.render.stats_image import render_stats
 from bot.repos.daily import DailyRepo
 from bot.repos.practice import PracticeRepo
 from bot.repos.stats import StatsRepo
+from bot.ui import Limit
 
 if TYPE_CHECKING:
     from bot.app import InterviewBot
@@ -72,7 +73,7 @@ class Stats(commands.Cog):
         assert interaction.guild_id is not None
         facts = await self.gather(interaction.guild_id, target)
         png = await asyncio.to_thread(render_stats, facts)  # Pillow blocks: keep it off the event loop
-        title = truncate(f"Practice statistics: {discord.utils.escape_markdown(facts.name)}", 256)
+        title = truncate(f"Practice statistics: {discord.utils.escape_markdown(facts.name)}", Limit.TITLE)
         embed = discord.Embed(title=title, colour=discord.Colour.blurple())
         for name, value in text_fields(facts):
             embed.add_field(name=name, value=value, inline=not name.startswith(MASTERY))

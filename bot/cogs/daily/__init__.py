@@ -15,16 +15,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import missing_permissions, permission_names, report_failure
 from bot.cogs.daily import _render as render
 from bot.cogs.daily import _views as views
 from bot.cogs.daily._posting import DailyPoster
 from bot.core import daily
 from bot.core.daily import DailyError
 from bot.repos.daily import DailyRepo
+from bot.ui import missing_permissions, permission_names, report_failure
 
 if TYPE_CHECKING:
-    from bot.app import InterviewBot
+    from bot.app import BotInteraction, InterviewBot
 
 log = logging.getLogger(__name__)
 
@@ -85,15 +85,13 @@ class Daily(commands.Cog):
             log.info("caught up the daily question in %d channel(s)", len(posted))
 
     @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
+    async def on_interaction(self, interaction: BotInteraction) -> None:
         """Handle the answer modal by its custom_id, so a modal opened before a restart is still saved."""
-        if interaction.type is not discord.InteractionType.modal_submit:
-            return
-        match = views.MODAL_ID.fullmatch(str((interaction.data or {}).get("custom_id", "")))
-        if match is None:
+        submitted = views.answer_submission(interaction)
+        if submitted is None:
             return
         try:
-            await views.submit_answer(interaction, int(match["post"]))
+            await views.submit_answer(interaction, *submitted)
         except Exception as exc:
             await report_failure(interaction, exc)
 

@@ -24,7 +24,6 @@ from bot.cogs.quiz._solo_views import (
     COG_NAME,
     DYNAMIC_ITEMS,
     answer_screen,
-    disabled,
     question_screen,
     solo_cog,
     timed_out_embed,
@@ -35,6 +34,7 @@ from bot.core import quiz
 from bot.core.answers import TermAnswer
 from bot.core.errors import BotError, NotAllowed
 from bot.repos.practice import PracticeRepo, SoloSession
+from bot.ui import disabled
 
 if TYPE_CHECKING:
     from bot.app import InterviewBot

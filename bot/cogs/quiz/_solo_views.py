@@ -7,23 +7,23 @@ carries on; a click finds the running `SoloQuizzes` cog (`bot.cogs.quiz._solo`) 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Self
 
 import discord
 
-from bot.app import GuardedItem, loaded_cog
 from bot.content.index import Library
 from bot.content.text import plural, truncate
 from bot.core import quiz
 from bot.core.choices import MultipleChoice, option_label
 from bot.core.quiz import QuizEnded
 from bot.repos.practice import SoloQuestion, SoloSession
+from bot.ui import LETTERS, Limit, PersistentButton, add_tip, chapter_label, loaded_cog, persistent_view
 
 if TYPE_CHECKING:
+    from bot.app import BotInteraction, InterviewBot
     from bot.cogs.quiz._solo import SoloQuizzes
 
 COG_NAME = "SoloQuizzes"
-LETTERS = "ABCD"
 RIGHT, WRONG, NEUTRAL = discord.Colour.green(), discord.Colour.red(), discord.Colour.blurple()
 Screen = tuple[list[discord.Embed], discord.ui.View | None]
 
@@ -36,7 +36,7 @@ def _check_terms(library: Library, question: MultipleChoice) -> None:
 
 def _scope(library: Library, session: SoloSession) -> str:
     chapter = library.chapters.get(session.chapter_key or "")
-    return f"Chapter {chapter.number}: {chapter.title}" if chapter else "All chapters"
+    return chapter_label(chapter, in_line=True) if chapter else "All chapters"
 
 
 def question_screen(library: Library, session: SoloSession, asked: SoloQuestion) -> Screen:
@@ -52,11 +52,13 @@ def question_screen(library: Library, session: SoloSession, asked: SoloQuestion)
         body = f"What does **{question.prompt}** mean?\n\n{options}"
     embed = discord.Embed(title=f"Question {asked.position + 1} of {session.total}", description=body, colour=NEUTRAL)
     embed.set_footer(text=f"{_scope(library, session)} · {quiz.MODE_NAMES[question.mode]}")
-    view = discord.ui.View(timeout=None)
-    for n in range(len(question.options)):
-        label = option_label(library, question, n) if question.mode == "definition" else LETTERS[n]
-        view.add_item(SoloAnswer(session.id, asked.position, n, label))
-    return [embed], view
+    labels = [
+        option_label(library, question, n) if question.mode == "definition" else LETTERS[n]
+        for n in range(len(question.options))
+    ]
+    return [embed], persistent_view(
+        *(SoloAnswer(session.id, asked.position, n, label) for n, label in enumerate(labels))
+    )
 
 
 def feedback_embed(library: Library, session: SoloSession, asked: SoloQuestion) -> discord.Embed:
@@ -75,7 +77,7 @@ def feedback_embed(library: Library, session: SoloSession, asked: SoloQuestion) 
         embed = discord.Embed(
             title="❌ Not quite", description=f"You picked **{picked}**.\nThe answer is {answer}", colour=WRONG
         )
-    embed.add_field(name="💡 Interview tip", value=truncate(term.tip, 1024) or "—", inline=False)
+    add_tip(embed, term)
     embed.set_footer(text=quiz.progress_bar(session.answered, session.total))
     return embed
 
@@ -84,9 +86,7 @@ def answer_screen(library: Library, session: SoloSession, asked: SoloQuestion) -
     """The feedback on an answer, with "Next question", or with the results after the last question."""
     feedback = feedback_embed(library, session, asked)
     if session.status != "finished":
-        view = discord.ui.View(timeout=None)
-        view.add_item(SoloNext(session.id, session.answered))
-        return [feedback], view
+        return [feedback], persistent_view(SoloNext(session.id, session.answered))
     return [feedback, results_embed(library, session)], results_view(session)
 
 
@@ -128,95 +128,82 @@ def results_view(session: SoloSession) -> discord.ui.View | None:
     missed = session.score().missed
     if not missed:
         return None
-    view = discord.ui.View(timeout=None)
-    view.add_item(SoloReviewThese(session.id, len(missed)))
-    return view
-
-
-def disabled(view: discord.ui.View) -> discord.ui.View:
-    """Return the view with every button disabled."""
-    for item in view.children:
-        target = item.item if isinstance(item, discord.ui.DynamicItem) else item
-        if isinstance(target, discord.ui.Button):
-            target.disabled = True
-    return view
+    return persistent_view(SoloReviewThese(session.id, len(missed)))
 
 
 # -- buttons ------------------------------------------------------------------------------------------------------
 
 
-def solo_cog(bot: discord.Client) -> SoloQuizzes:
+def solo_cog(bot: InterviewBot) -> SoloQuizzes:
     """Return the loaded solo-quiz cog."""
-    return loaded_cog(bot, COG_NAME, "Solo quizzes")
+    return loaded_cog(bot, COG_NAME, "Solo quizzes")  # type: ignore[return-value]
 
 
-class SoloAnswer(
-    GuardedItem,
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"iq:solo:(?P<session>\d+):(?P<q>\d+):(?P<choice>[0-3])",
-):
+class SoloAnswer(PersistentButton, custom_id="iq:solo:{session}:{q}:{choice}", choice="[0-3]"):
     """An answer button: session, question position and option index live in the custom_id."""
 
     def __init__(self, session_id: int, position: int, choice: int, label: str) -> None:
-        button = discord.ui.Button(
-            label=truncate(label, 80),
+        button: discord.ui.Button[Any] = discord.ui.Button(
+            label=truncate(label, Limit.LABEL),
             style=discord.ButtonStyle.secondary,
-            custom_id=f"iq:solo:{session_id}:{position}:{choice}",
+            custom_id=self.make_id(session=session_id, q=position, choice=choice),
         )
         super().__init__(button)
         self.session_id, self.position, self.choice = session_id, position, choice
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
-        return cls(int(match["session"]), int(match["q"]), int(match["choice"]), item.label or "?")
+    def restore(cls, button: discord.ui.Button[Any], fields: re.Match[str]) -> Self:
+        """Rebuild the answer from its session, question and option, keeping its label."""
+        return cls(int(fields["session"]), int(fields["q"]), int(fields["choice"]), button.label or "?")
 
-    async def run(self, interaction: discord.Interaction) -> None:
+    async def run(self, interaction: BotInteraction) -> None:
+        """Record the answer and show the feedback."""
         await solo_cog(interaction.client).answer(interaction, self.session_id, self.position, self.choice)
 
 
-class SoloNext(
-    GuardedItem, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:solo:(?P<session>\d+):(?P<q>\d+):next"
-):
+class SoloNext(PersistentButton, custom_id="iq:solo:{session}:{q}:next"):
     """The "Next question" button."""
 
     def __init__(self, session_id: int, position: int) -> None:
-        button = discord.ui.Button(
+        button: discord.ui.Button[Any] = discord.ui.Button(
             label="Next question",
             emoji="▶️",
             style=discord.ButtonStyle.primary,
-            custom_id=f"iq:solo:{session_id}:{position}:next",
+            custom_id=self.make_id(session=session_id, q=position),
         )
         super().__init__(button)
         self.session_id, self.position = session_id, position
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
-        return cls(int(match["session"]), int(match["q"]))
+    def restore(cls, button: discord.ui.Button[Any], fields: re.Match[str]) -> Self:
+        """Rebuild the button from its session and question."""
+        return cls(int(fields["session"]), int(fields["q"]))
 
-    async def run(self, interaction: discord.Interaction) -> None:
+    async def run(self, interaction: BotInteraction) -> None:
+        """Show the next question."""
         await solo_cog(interaction.client).next_question(interaction, self.session_id, self.position)
 
 
-class SoloReviewThese(
-    GuardedItem, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:solo:(?P<session>\d+):review"
-):
+class SoloReviewThese(PersistentButton, custom_id="iq:solo:{session}:review"):
     """The "Review these" button: missed terms into the review deck, due now."""
 
     def __init__(self, session_id: int, count: int = 0) -> None:
-        button = discord.ui.Button(
+        button: discord.ui.Button[Any] = discord.ui.Button(
             label=f"Review these ({count})" if count else "Review these",
             emoji="🔁",
             style=discord.ButtonStyle.success,
-            custom_id=f"iq:solo:{session_id}:review",
+            custom_id=self.make_id(session=session_id),
         )
         super().__init__(button)
         self.session_id = session_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
-        return cls(int(match["session"]))
+    def restore(cls, button: discord.ui.Button[Any], fields: re.Match[str]) -> Self:
+        """Rebuild the button from its session."""
+        return cls(int(fields["session"]))
 
-    async def run(self, interaction: discord.Interaction) -> None:
+    async def run(self, interaction: BotInteraction) -> None:
+        """Put the session's missed terms in the review deck."""
         await solo_cog(interaction.client).review_these(interaction, self.session_id)
 
 

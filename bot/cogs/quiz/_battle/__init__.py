@@ -25,15 +25,23 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot.app import missing_permissions, permission_names, reply_privately
 from bot.cogs.options import resolve_chapter
-from bot.cogs.quiz._battle._buttons import COG_NAME, DYNAMIC_ITEMS, battles, label_of, lobby_view, rank_view
-from bot.cogs.quiz._battle._render import LETTERS, final_embed, lobby_embed, lobby_status, stopped_round_embed
+from bot.cogs.quiz._battle._buttons import (
+    COG_NAME,
+    DYNAMIC_ITEMS,
+    AnswerButton,
+    battles,
+    label_of,
+    lobby_view,
+    rank_view,
+)
+from bot.cogs.quiz._battle._render import final_embed, lobby_embed, lobby_status, stopped_round_embed
 from bot.cogs.quiz._battle._runner import BattleRunner, SleepUntil, clock_sleeper
 from bot.content.models import Chapter
 from bot.core.battle import Scoring, ordinal
 from bot.core.errors import BotError, NotAllowed
 from bot.repos.battle import Battle, BattleRepo, Click, Join
+from bot.ui import LETTERS, missing_permissions, permission_names, reply_privately
 
 if TYPE_CHECKING:
     from bot.app import InterviewBot
@@ -222,7 +230,8 @@ class Battles(commands.Cog, name=COG_NAME):
             await interaction.response.defer(ephemeral=True, thinking=True)
         outcome = await write
         counted = outcome.choice if outcome.choice is not None else choice
-        label = label_of(interaction.message, f"iq:battle:{battle_id}:{number}:{counted}") or LETTERS[counted]
+        custom_id = AnswerButton.make_id(battle=battle_id, round=number, choice=counted)
+        label = label_of(interaction.message, custom_id) or LETTERS[counted]
         await reply_privately(interaction, _CLICK_REPLIES[outcome.status].format(label=label))
 
     async def my_rank(self, interaction: discord.Interaction, battle_id: int) -> None:

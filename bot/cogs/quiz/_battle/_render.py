@@ -16,8 +16,8 @@ from bot.content.text import truncate
 from bot.core.battle import EndReason, Standing, distribution, movement_label, podium
 from bot.core.choices import MultipleChoice, option_label
 from bot.repos.battle import Battle, RoundResult
+from bot.ui import LETTERS, Limit, chapter_label
 
-LETTERS = "ABCD"
 MEDALS = ("🥇", "🥈", "🥉")
 TOP_SHOWN = 5  # standings lines under a closed round
 LOBBY_NAMES = 40  # players named in the lobby (the rest are counted): 40 mentions stay under a field's 1024
@@ -37,7 +37,7 @@ def _ts(moment: datetime) -> str:
 
 
 def _settings(battle: Battle, chapter: Chapter | None) -> str:
-    where = f"Chapter {chapter.number} · {chapter.title}" if chapter else "All chapters"
+    where = chapter_label(chapter) if chapter else "All chapters"
     scoring = "speed scoring (faster right answers score more)" if battle.scoring == "speed" else "flat scoring"
     return f"{where} · {battle.rounds} rounds · {battle.seconds} s each · {scoring}"
 
@@ -67,8 +67,8 @@ def lobby_status(battle: Battle) -> str:
 
 
 def option_text(library: Library, question: MultipleChoice, index: int) -> str:
-    """Label an option as its button shows it: "B · Dropout" (at most 80 characters, Discord's limit)."""
-    return f"{LETTERS[index]} · {option_label(library, question, index, limit=76)}"
+    """Label an option as its button shows it: "B · Dropout" (within Discord's limit for a label)."""
+    return f"{LETTERS[index]} · {option_label(library, question, index, limit=Limit.LABEL - 4)}"
 
 
 def round_embed(battle: Battle, number: int, question: MultipleChoice, deadline: datetime) -> discord.Embed:

@@ -104,7 +104,7 @@ class BattleRunner:
 
     async def _wait(self, deadline: datetime, also: asyncio.Event | None = None) -> str:
         """Sleep until `deadline`; return "stop" if stopped first, "also" if `also` was set first, else "time"."""
-        waiters = {asyncio.ensure_future(self.battles.sleep_until(deadline)): "time"}
+        waiters: dict[asyncio.Future[object], str] = {asyncio.ensure_future(self.battles.sleep_until(deadline)): "time"}
         waiters[asyncio.ensure_future(self.stopping.wait())] = "stop"
         if also is not None:
             waiters[asyncio.ensure_future(also.wait())] = "also"
