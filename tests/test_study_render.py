@@ -9,7 +9,7 @@ import discord
 import pytest
 
 from bot.cogs.options import chapter_choices, term_choices
-from bot.cogs.study import _embeds as embeds
+from bot.cogs.study import _render as embeds
 from bot.cogs.study import _views as views
 from bot.content.index import Library
 from bot.content.models import Chapter, Credit, Pack, Term

@@ -1,5 +1,7 @@
-"""Slash-command options shared by several features: term and chapter autocomplete, chapter resolution, and
-showing what a user typed back to them."""
+"""Slash-command options shared by several features.
+
+Term and chapter autocomplete, chapter resolution, and showing what a user typed back to them.
+"""
 
 from __future__ import annotations
 

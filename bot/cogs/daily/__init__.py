@@ -65,11 +65,13 @@ class Daily(commands.Cog):
         self.caught_up = asyncio.Event()
 
     async def cog_load(self) -> None:
+        """Register the post's buttons and schedule every daily channel."""
         self.bot.add_dynamic_items(*views.DYNAMIC_ITEMS)
         count = await self.poster.rebuild()
         log.info("scheduled %d daily question channel(s)", count)
 
     async def cog_unload(self) -> None:
+        """Unregister the buttons and stop the schedule."""
         self.bot.remove_dynamic_items(*views.DYNAMIC_ITEMS)
         self.poster.stop()
 

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, Self
 
 import discord
 
-from bot.cogs.quiz._solo import start_chapter_quiz
-from bot.cogs.study import _embeds as embeds
+from bot.cogs.quiz.solo import start_chapter_quiz
+from bot.cogs.study import _render as render
 from bot.content.index import Library
 from bot.content.models import Chapter, Question, Term
 from bot.content.text import truncate
@@ -256,18 +256,18 @@ def random_question(library: Library, rng: random.Random, chapter: Chapter | Non
 
 
 def term_screen(library: Library, term: Term, *, public: bool = False, another: str | None = None) -> Card:
-    """A term card with its related terms, its chapter, and Share (and Another for /random)."""
+    """Show a term card with its related terms, its chapter, and Share (and Another for /random)."""
     view = persistent_view()
     _open_terms(view, library.related_terms(term, limit=5), row=0)
     chapter = library.chapter_of(term)
-    page = chapter.term_ids.index(term.id) // embeds.TERMS_PER_PAGE + 1
+    page = chapter.term_ids.index(term.id) // render.TERMS_PER_PAGE + 1
     _add(view, Open(f"topics:{chapter.key}:{page}", f"Chapter {chapter.number}", emoji="📚", row=1))
     _add(view, ChapterQuiz(chapter.key, row=1))
     if another is not None and not public:
         _add(view, Another("random", another, row=1))
     if not public:
         _add(view, Share(f"define:{term.id}", row=1))
-    return Card([embeds.term_card(library, term)], view)
+    return Card([render.term_card(library, term)], view)
 
 
 def close_terms(library: Library, text: str) -> list[Term]:
@@ -276,11 +276,11 @@ def close_terms(library: Library, text: str) -> list[Term]:
 
 
 def suggestions_screen(library: Library, query: str) -> Card:
-    """The private answer to a name that is no term: the closest terms as buttons."""
+    """Answer a name that is no term privately, with the closest terms as buttons."""
     candidates = close_terms(library, query)
     view = persistent_view()
     _open_terms(view, candidates, row=0)
-    return Card([embeds.suggestions_embed(query, candidates)], view if candidates else None)
+    return Card([render.suggestions_embed(query, candidates)], view if candidates else None)
 
 
 def search_screen(library: Library, query: str, *, public: bool = False) -> Card:
@@ -295,7 +295,7 @@ def search_screen(library: Library, query: str, *, public: bool = False) -> Card
     _open_terms(view, close, row=0)
     if hits and not public:
         _add(view, Share(f"search:{query}", row=1))
-    return Card([embeds.search_embed(library, query, hits, close)], view if view.children else None)
+    return Card([render.search_embed(library, query, hits, close)], view if view.children else None)
 
 
 def _pager(view: discord.ui.View, base: str, page: int, count: int, *, row: int) -> None:
@@ -307,32 +307,32 @@ def _pager(view: discord.ui.View, base: str, page: int, count: int, *, row: int)
 
 
 def topics_screen(library: Library, scope: str, page: int = 1, *, public: bool = False) -> Card:
-    """The chapter list (scope "all") or one chapter's page of terms, with paging and a menu to open one."""
+    """Show the chapter list (scope "all") or one chapter's page of terms, with paging and a menu to open one."""
     view = persistent_view()
     if scope == ALL:
-        shown = embeds.chapters_page(library, page)
+        shown = render.chapters_page(library, page)
         chapters = list(library.chapters.values())
-        first = (shown.number - 1) * embeds.CHAPTERS_PER_PAGE
+        first = (shown.number - 1) * render.CHAPTERS_PER_PAGE
         options = [
             discord.SelectOption(
                 label=truncate(f"{c.number}. {c.title}", Limit.OPTION),
                 value=f"topics:{c.key}:1",
                 description=f"{len(c.term_ids)} terms",
             )
-            for c in chapters[first : first + embeds.CHAPTERS_PER_PAGE]
+            for c in chapters[first : first + render.CHAPTERS_PER_PAGE]
         ]
         placeholder = "Open a chapter…"
     else:
         chapter = scope_chapter(library, scope)
-        shown = embeds.chapter_page(library, chapter, page)
-        first = (shown.number - 1) * embeds.TERMS_PER_PAGE
+        shown = render.chapter_page(library, chapter, page)
+        first = (shown.number - 1) * render.TERMS_PER_PAGE
         options = [
             discord.SelectOption(
                 label=truncate(t.term, Limit.OPTION),
                 value=f"define:{t.id}",
-                description=embeds.short_definition(t, Limit.OPTION),
+                description=render.short_definition(t, Limit.OPTION),
             )
-            for t in library.terms_in(chapter)[first : first + embeds.TERMS_PER_PAGE]
+            for t in library.terms_in(chapter)[first : first + render.TERMS_PER_PAGE]
         ]
         placeholder = "Open a term…"
     options = [o for o in options if len(o.value) <= Limit.OPTION][: Limit.OPTIONS]
@@ -347,27 +347,27 @@ def topics_screen(library: Library, scope: str, page: int = 1, *, public: bool =
 
 
 def question_screen(library: Library, question: Question, *, public: bool = False, another: str | None = None) -> Card:
-    """An open question with Show key points (and Another, Share when private)."""
+    """Show an open question with Show key points (and Another, Share when private)."""
     view = persistent_view()
     _add(view, KeyPoints(question.id, row=0))
     if another is not None and not public:
         _add(view, Another("question", another, row=0))
     if not public:
         _add(view, Share(f"ask:{question.id}", row=0))
-    return Card([embeds.question_card(library, question)], view)
+    return Card([render.question_card(library, question)], view)
 
 
 def key_points_screen(library: Library, question: Question) -> Card:
-    """The private reveal: key points, related terms as buttons, the answer formula as a hint."""
+    """Reveal privately: key points, related terms as buttons, the answer formula as a hint."""
     view = persistent_view()
     _open_terms(view, [library.terms[r] for r in question.related if r in library.terms], row=0)
-    return Card([embeds.key_points_embed(library, question)], view if view.children else None)
+    return Card([render.key_points_embed(library, question)], view if view.children else None)
 
 
 def guide_screen(library: Library, section: str, page: int = 1, *, public: bool = False) -> Card:
     """One page of a guide section, with paging when it needs more than one."""
-    pages = embeds.guide_pages(library, section)
-    page = embeds.clamp_page(page, len(pages))
+    pages = render.guide_pages(library, section)
+    page = render.clamp_page(page, len(pages))
     view = persistent_view()
     _pager(view, f"guide:{section}", page, len(pages), row=0)
     if not public:
@@ -376,11 +376,11 @@ def guide_screen(library: Library, section: str, page: int = 1, *, public: bool 
 
 
 def help_screen(library: Library, *, public: bool = False) -> Card:
-    """What the bot does, with Share when private."""
+    """Say what the bot does, with Share when private."""
     view = persistent_view()
     if not public:
         _add(view, Share("help", row=0))
-    return Card([embeds.help_embed(library)], view if view.children else None)
+    return Card([render.help_embed(library)], view if view.children else None)
 
 
 def _split_page(rest: str) -> tuple[str, int]:
@@ -404,7 +404,7 @@ def screen(library: Library, ref: str, *, public: bool = False) -> Card:
         return question_screen(library, find_question(library, rest), public=public)
     if kind == "guide":
         section, page = _split_page(rest)
-        if section not in embeds.GUIDE_SECTIONS:
+        if section not in render.GUIDE_SECTIONS:
             raise BotError("That guide section does not exist. Try `/guide`.")
         return guide_screen(library, section, page, public=public)
     if kind == "search":

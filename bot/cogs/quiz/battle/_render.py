@@ -1,6 +1,7 @@
-"""What a battle looks like in the channel: the lobby, an open round, a closed round and the podium.
+"""What a battle looks like.
 
-Pure functions: a battle, its standings and the library in, embeds out.
+The lobby, an open round, a closed round, the podium, and the private replies to a player's clicks. Pure
+functions: a battle, its standings and the library in, embeds and text out.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from bot.content.models import Chapter
 from bot.content.text import truncate
 from bot.core.battle import EndReason, Standing, distribution, movement_label, podium
 from bot.core.choices import MultipleChoice, option_label
-from bot.repos.battle import Battle, RoundResult
-from bot.ui import LETTERS, Limit, chapter_label
+from bot.repos.battle import Battle, Click, Join, RoundResult
+from bot.ui import LETTERS, Limit, chapter_label, ordinal
 
 MEDALS = ("🥇", "🥈", "🥉")
 TOP_SHOWN = 5  # standings lines under a closed round
@@ -144,3 +145,34 @@ def final_embed(battle: Battle, rows: Sequence[Standing], reason: EndReason, fin
     embed.add_field(name="How it ended", value=_ending(battle, reason, finished), inline=False)
     embed.set_footer(text=f"{len(rows)} players · points go to the server's /leaderboard · My rank shows your place")
     return embed
+
+
+# -- private replies to a player
+
+
+_CLICK_REPLIES = {
+    Click.RECORDED: "Locked in: **{label}**. You'll see how you did when the round closes.",
+    Click.JOINED: "You joined the battle, and your answer **{label}** is locked in. Good luck!",
+    Click.ALREADY: "You already answered **{label}**: only your first click counts.",
+    Click.CLOSED: "This round is closed.",
+    Click.NOT_PLAYER: "Joining closed when the first round ended. Watch this one, and join the next battle!",
+}
+JOIN_REPLIES = {
+    Join.JOINED: "You're in! Answer the questions as they appear: the first click counts.",
+    Join.ALREADY: "You're already in this battle.",
+    Join.CLOSED: "Joining closed when the first round ended (or the battle is over). Join the next one!",
+}
+
+
+def click_reply(status: Click, label: str) -> str:
+    """Acknowledge a click on an answer (`label`: the answer counted) without telling whether it is right."""
+    return _CLICK_REPLIES[status].format(label=label)
+
+
+def rank_text(mine: Standing, rows: Sequence[Standing], finished: int) -> str:
+    """Tell a player their place in a battle."""
+    tied = sum(s.place == mine.place for s in rows) > 1
+    return (
+        f"You placed **{ordinal(mine.place)}**{' (tied)' if tied else ''} of {len(rows)} "
+        f"with **{mine.points:,}** points ({mine.correct}/{finished} right)."
+    )

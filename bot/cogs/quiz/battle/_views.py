@@ -1,24 +1,28 @@
-"""A battle's buttons: the four answers of a round, and Join, Start and My rank.
+"""A battle's buttons (the four answers of a round, and Join, Start and My rank), and what each click does.
 
-Every button is a `DynamicItem` whose custom_id names the battle (and round and option), so clicks reach
-the `Battles` cog without any state on the view, and still after a restart.
+Every button is a persistent item whose custom_id names the battle (and round and option), so a click needs
+no state on the view and still works after a restart. The database referees every click (see
+`bot.repos.battle`); a click reaches the battle in progress through `battles(bot)`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal, Self, cast
 
 import discord
 
-from bot.ui import PersistentButton, loaded_cog, persistent_view
+from bot.cogs.quiz.battle import _render as render
+from bot.cogs.quiz.battle._battles import battles, check_may_run
+from bot.core.errors import BotError
+from bot.repos.battle import Join
+from bot.ui import LETTERS, PersistentButton, persistent_view, reply_privately
 
 if TYPE_CHECKING:
-    from bot.app import BotInteraction, InterviewBot
-    from bot.cogs.quiz._battle import Battles
+    from bot.app import BotInteraction
 
-COG_NAME = "Battles"
 Action = Literal["join", "start", "rank"]
 
 # label, emoji, style of each lobby or podium button
@@ -27,11 +31,6 @@ _ACTIONS: dict[Action, tuple[str, str, discord.ButtonStyle]] = {
     "start": ("Start", "▶️", discord.ButtonStyle.primary),
     "rank": ("My rank", "🏅", discord.ButtonStyle.secondary),
 }
-
-
-def battles(bot: InterviewBot) -> Battles:
-    """Return the bot's `Battles` cog."""
-    return loaded_cog(bot, COG_NAME, "Battles")  # type: ignore[return-value]
 
 
 class AnswerButton(PersistentButton, custom_id="iq:battle:{battle}:{round}:{choice}", choice="[0-3]"):
@@ -57,8 +56,23 @@ class AnswerButton(PersistentButton, custom_id="iq:battle:{battle}:{round}:{choi
         return cls(int(fields["battle"]), int(fields["round"]), int(fields["choice"]), button.label or "")
 
     async def run(self, interaction: BotInteraction) -> None:
-        """Record the click."""
-        await battles(interaction.client).answer(interaction, self.battle, self.number, self.choice)
+        """Record the click and acknowledge it privately, without telling whether it is right."""
+        cog = battles(interaction.client)
+        now = interaction.client.clock()
+        live = cog.live.get(self.battle)
+        opened = live.opened(self.number) if live else None
+        write = asyncio.ensure_future(
+            cog.repo.record_answer(self.battle, self.number, interaction.user.id, self.choice, now, opened)
+        )
+        # The write normally takes milliseconds; if the database is ever slow, acknowledge in time anyway.
+        done, _ = await asyncio.wait({write}, timeout=cog.ack_within)
+        if not done:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        outcome = await write
+        counted = outcome.choice if outcome.choice is not None else self.choice
+        custom_id = self.make_id(battle=self.battle, round=self.number, choice=counted)
+        label = label_of(interaction.message, custom_id) or LETTERS[counted]
+        await reply_privately(interaction, render.click_reply(outcome.status, label))
 
 
 class BattleButton(PersistentButton, custom_id="iq:battle-{action}:{battle}", action="|".join(_ACTIONS)):
@@ -79,9 +93,43 @@ class BattleButton(PersistentButton, custom_id="iq:battle-{action}:{battle}", ac
 
     async def run(self, interaction: BotInteraction) -> None:
         """Join, start or tell the clicker their rank."""
-        cog = battles(interaction.client)
-        handler = {"join": cog.join, "start": cog.start, "rank": cog.my_rank}[self.action]
+        handler = {"join": _join, "start": _start, "rank": _my_rank}[self.action]
         await handler(interaction, self.battle)
+
+
+async def _join(interaction: BotInteraction, battle_id: int) -> None:
+    """Add the clicker to a battle."""
+    cog = battles(interaction.client)
+    result = await cog.repo.join(battle_id, interaction.user.id, interaction.client.clock())
+    live = cog.live.get(battle_id)
+    if result is Join.JOINED and live is not None:
+        live.lobby_changed()
+    await interaction.response.send_message(render.JOIN_REPLIES[result], ephemeral=True)
+
+
+async def _start(interaction: BotInteraction, battle_id: int) -> None:
+    """Start a battle from its lobby now."""
+    cog = battles(interaction.client)
+    battle = await cog.repo.get(battle_id)
+    live = cog.live.get(battle_id)
+    if battle is None or battle.state != "lobby" or live is None:
+        raise BotError("This battle has already started or is over.")
+    check_may_run(interaction, battle, "start")
+    if not await cog.repo.players(battle_id):
+        raise BotError("Nobody has joined yet: press Join first (you too, if you want to play).")
+    live.start_now.set()
+    await interaction.response.defer()
+
+
+async def _my_rank(interaction: BotInteraction, battle_id: int) -> None:
+    """Tell the clicker their place in a battle."""
+    repo = battles(interaction.client).repo
+    rows = await repo.standings(battle_id)
+    mine = next((s for s in rows if s.user_id == interaction.user.id), None)
+    if mine is None:
+        raise BotError("You did not play in this battle.")
+    text = render.rank_text(mine, rows, await repo.finished_rounds(battle_id))
+    await interaction.response.send_message(text, ephemeral=True)
 
 
 DYNAMIC_ITEMS = (AnswerButton, BattleButton)
@@ -93,7 +141,7 @@ def lobby_view(battle: int, *, start: bool = True) -> discord.ui.View:
 
 
 def rank_view(battle: int) -> discord.ui.View:
-    """The podium's My rank button."""
+    """Return the podium's My rank button."""
     return persistent_view(BattleButton("rank", battle))
 
 
