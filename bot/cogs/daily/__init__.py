@@ -18,6 +18,7 @@ from discord.ext import commands
 from bot.cogs.daily import _render as render
 from bot.cogs.daily import _views as views
 from bot.cogs.daily._posting import DailyPoster
+from bot.cogs.options import resolve_timezone, timezone_autocomplete
 from bot.core import daily
 from bot.core.daily import DailyError
 from bot.repos.daily import DailyRepo
@@ -99,9 +100,6 @@ class Daily(commands.Cog):
 
     # -- admin commands ---------------------------------------------------------------------------------
 
-    async def _timezone_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice]:
-        return [app_commands.Choice(name=n, value=n) for n in daily.suggest_timezones(current)]
-
     @daily_group.command(name="setup")
     @admin_only
     @app_commands.describe(
@@ -111,7 +109,7 @@ class Daily(commands.Cog):
         chapters="Only these chapters: numbers or titles, comma-separated (leave out for all)",
         kind="definitions (multiple choice), interview (open questions) or mixed",
     )
-    @app_commands.autocomplete(timezone=_timezone_autocomplete)
+    @app_commands.autocomplete(timezone=timezone_autocomplete)
     async def setup(
         self,
         interaction: discord.Interaction,
@@ -123,7 +121,7 @@ class Daily(commands.Cog):
     ) -> None:
         """Post a daily question in a channel at a local time."""
         post_time = daily.parse_post_time(time)
-        zone = daily.resolve_timezone(timezone)
+        zone = resolve_timezone(timezone)
         keys = daily.parse_chapters(self.bot.library, chapters)
         size = daily.check_pool(self.bot.library, kind, keys)
         assert interaction.guild is not None

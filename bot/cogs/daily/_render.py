@@ -62,6 +62,23 @@ def _members(count: int) -> str:
     return plural(count, "member")
 
 
+def reveal_headline(reveal: Reveal) -> str:
+    """Sum up a closed multiple-choice post in one line: "62 % chose **Dropout** · 13 members answered"."""
+    answer = reveal.labels[reveal.answer]
+    if reveal.total == 0:
+        return f"The answer was **{answer}** · nobody answered"
+    return f"{reveal.shares[reveal.answer]} % chose **{answer}** · {_members(reveal.total)} answered"
+
+
+def reveal_lines(reveal: Reveal) -> list[str]:
+    """Show how the answers spread, one line per option, the right one marked: "✅ Dropout — 62 % (8)"."""
+    shares = reveal.shares
+    return [
+        f"{'✅' if n == reveal.answer else '▫️'} {label} — {shares[n]} % ({reveal.counts[n]})"
+        for n, label in enumerate(reveal.labels)
+    ]
+
+
 def _choice_reveal(library: Library, past: PastPost) -> Reveal | None:
     post = past.post
     if not post.is_choice or post.answer is None:
@@ -73,7 +90,7 @@ def reveal_summary(library: Library, past: PastPost) -> str:
     """Return a closed post's outcome in one line: "62 % chose **Dropout** · 13 members answered", or the ratings."""
     reveal = _choice_reveal(library, past)
     if reveal is not None:
-        return reveal.headline()
+        return reveal_headline(reveal)
     if past.answered == 0:
         return "Nobody answered."
     ratings = past.ratings or {}
@@ -87,7 +104,7 @@ def reveal_text(library: Library, past: PastPost) -> str:
     """Return the outcome of a closed post: the answer with the distribution, or the open question's ratings."""
     reveal = _choice_reveal(library, past)
     if reveal is not None:
-        return truncate("\n".join([reveal.headline(), *reveal.lines()]), Limit.FIELD_VALUE)
+        return truncate("\n".join([reveal_headline(reveal), *reveal_lines(reveal)]), Limit.FIELD_VALUE)
     question = daily.item_question(library, past.post.item or "")
     title = f"“{truncate(question.text, 200)}”" if question else "(removed question)"
     points = ""

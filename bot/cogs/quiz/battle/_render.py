@@ -14,7 +14,7 @@ import discord
 from bot.content.index import Library
 from bot.content.models import Chapter
 from bot.content.text import truncate
-from bot.core.battle import EndReason, Standing, distribution, movement_label, podium
+from bot.core.battle import EndReason, Standing, distribution, podium
 from bot.core.choices import MultipleChoice, option_label
 from bot.repos.battle import Battle, Click, Join, RoundResult
 from bot.ui import LETTERS, Limit, chapter_label, ordinal
@@ -81,6 +81,17 @@ def round_embed(battle: Battle, number: int, question: MultipleChoice, deadline:
     )
     embed.add_field(name="Answer", value=f"Closes {_ts(deadline)}. Your first click counts.", inline=False)
     return embed
+
+
+def movement_label(moved: int | None) -> str:
+    """Show a player's movement in the round summary: ▲2, ▼1, = or "new"."""
+    if moved is None:
+        return "new"
+    if moved > 0:
+        return f"▲{moved}"
+    if moved < 0:
+        return f"▼{-moved}"
+    return "="
 
 
 def _standing_line(s: Standing) -> str:
