@@ -14,7 +14,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -93,12 +93,12 @@ class InterviewBot(commands.AutoShardedBot):
         """Route every bot-authenticated REST request through the pacer before discord.py sends it."""
         send = self.http.request
 
-        async def paced(route, **kwargs):  # type: ignore[no-untyped-def]
+        async def paced(route: discord.http.Route, **kwargs: Any) -> Any:
             await self.pacer.acquire()
             return await send(route, **kwargs)
 
         # discord.py offers no hook here; wrapping this instance's bound method changes nothing else.
-        self.http.request = paced  # type: ignore[method-assign]
+        self.http.request = paced  # type: ignore[method-assign]  # replaced on purpose, see above
 
     async def setup_hook(self) -> None:
         """Load the feature cogs, start the scheduler and sync the slash commands (discord.py calls this)."""

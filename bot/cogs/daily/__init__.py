@@ -90,11 +90,12 @@ class Daily(commands.Cog):
     @commands.Cog.listener()
     async def on_interaction(self, interaction: BotInteraction) -> None:
         """Handle the answer modal by its custom_id, so a modal opened before a restart is still saved."""
-        submitted = views.answer_submission(interaction)
-        if submitted is None:
+        if interaction.type is not discord.InteractionType.modal_submit:
             return
         try:
-            await views.submit_answer(interaction, *submitted)
+            submitted = views.answer_submission(interaction)
+            if submitted is not None:
+                await views.submit_answer(interaction, *submitted)
         except Exception as exc:
             await report_failure(interaction, exc)
 

@@ -148,8 +148,8 @@ def post_embed(library: Library, post: Post, previous: PastPost | None) -> disco
 
 
 def thread_name(post: Post) -> str:
-    """Return the name of the post's discussion thread (≤ 100 characters)."""
-    return f"Discuss · daily question of {day_label(post.local_date)}"
+    """Return the name of the post's discussion thread."""
+    return truncate(f"Discuss · daily question of {day_label(post.local_date)}", Limit.THREAD_NAME)
 
 
 # -- private replies ------------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ class Quiz(commands.GroupCog, group_name="quiz"):
     )
     @app_commands.choices(mode=solo.MODE_CHOICES)
     @app_commands.autocomplete(chapter=chapter_autocomplete)
-    async def solo(
+    async def solo_command(
         self,
         interaction: BotInteraction,
         chapter: str | None = None,
@@ -59,7 +59,7 @@ class Quiz(commands.GroupCog, group_name="quiz"):
         scoring="speed: faster right answers score more (default); flat: 1000 per right answer",
     )
     @app_commands.autocomplete(chapter=chapter_autocomplete)
-    async def battle(
+    async def battle_command(
         self,
         interaction: BotInteraction,
         chapter: str | None = None,
