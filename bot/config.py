@@ -2,7 +2,8 @@
 
 Every key has a default, so the file is optional; `config.example.toml` documents each one. Unknown keys and
 values of the wrong type or range are refused with a `ConfigError` naming the key. The token is never read
-from the file: only from the `DISCORD_TOKEN` environment variable.
+from the file: only from the `DISCORD_TOKEN` environment variable; the database's password may come from
+`DATABASE_PASSWORD` instead of the URL.
 """
 
 from __future__ import annotations
@@ -40,14 +41,22 @@ class DiscordConfig:
 
 @dataclass(frozen=True, slots=True)
 class DatabaseConfig:
-    """Where the SQLite database lives."""
+    """Which database: a PostgreSQL server when `url` is set, else the SQLite file at `path`."""
 
     path: Path = Path("data/interview-bot.db")
+    url: str = ""
 
     def validate(self) -> None:
         """Raise ValueError, saying what to fix, if a setting is not allowed."""
         if not str(self.path):
             raise ValueError("path must not be empty")
+        if self.url and not self.url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("url must be empty (SQLite at path) or start with postgresql://")
+
+    @property
+    def target(self) -> Path | str:
+        """What `open_database` takes: the URL when one is set, else the SQLite file's path."""
+        return self.url or self.path
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +220,11 @@ def load_config(path: Path | None) -> Config:
         return parse_config(data, path.resolve().parent)
     except ConfigError as exc:
         raise ConfigError(f"config file {path}: {exc}") from None
+
+
+def read_database_password(environ: typing.Mapping[str, str] = os.environ) -> str | None:
+    """Return the database password from `DATABASE_PASSWORD`, if set (it then overrides one in the URL)."""
+    return environ.get("DATABASE_PASSWORD") or None
 
 
 def read_token(environ: typing.Mapping[str, str] = os.environ) -> str:

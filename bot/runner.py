@@ -10,9 +10,9 @@ import aiohttp
 import discord
 
 from bot.app import InterviewBot
-from bot.config import Config
+from bot.config import Config, read_database_password
 from bot.content.index import Library
-from bot.db import Database
+from bot.db import open_database
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def point_at_api(config: Config) -> None:
 async def serve(config: Config, token: str, library: Library) -> None:
     """Open the database, run the bot until it is closed or a stop signal arrives, then close everything."""
     point_at_api(config)
-    db = await Database.open(config.database.path)
+    db = await open_database(config.database.target, password=read_database_password())
     stats = library.stats()
     log.info("loaded %d terms and %d questions from %d pack(s)", stats["terms"], stats["questions"], stats["packs"])
     try:

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.content.loader import bundled_content_dir, load_library, pack_directories
-from bot.db import Database
+from bot.db import open_database
 from bot.repos.scores import ScoreEvent, insert_score
 
 QUERIES = ["backprop", "lstm", "relu", "batch norm", "transfomer", "attention", "gan", "dropout", "a", "x"]
@@ -43,7 +43,7 @@ def timed(fn, runs: int) -> list[float]:
 async def bench_answers(players: int = 200) -> tuple[float, list[float]]:
     """Score `players` answers concurrently on one connection, each in its own transaction, as answers arrive."""
     with tempfile.TemporaryDirectory() as tmp:
-        db = await Database.open(Path(tmp) / "bench.db")
+        db = await open_database(Path(tmp) / "bench.db")
         now = datetime.now(UTC)
         latencies: list[float] = []
 

@@ -1,4 +1,5 @@
-"""Daily-question storage on a real migrated SQLite file: claims, cycle, answers, points and streaks."""
+"""Daily-question storage on a real migrated database (SQLite, PostgreSQL when configured): claims, cycle, answers,
+points and streaks."""
 
 from __future__ import annotations
 
@@ -18,12 +19,8 @@ NOW = datetime(2026, 3, 9, 13, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def repo(tmp_path):
-    db = await Database.open(tmp_path / "bot.db")
-    try:
-        yield DailyRepo(db)
-    finally:
-        await db.close()
+def repo(db: Database) -> DailyRepo:
+    return DailyRepo(db)
 
 
 async def make_channel(repo: DailyRepo, channel_id: int = 2001, **changes) -> DailyChannel:

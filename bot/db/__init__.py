@@ -1,185 +1,68 @@
-"""The SQLite database: one aiosqlite connection in WAL mode, numbered migrations, a transaction helper.
+"""The database: SQLite (a file, the default) or PostgreSQL (a server), behind one interface.
 
-Migrations are the numbered `migrations/NNN_name.sql` files beside this module; the schema version is
-`PRAGMA user_version`. Each migration runs in its own transaction. A database whose version is newer than
-the newest migration the code knows is refused, so an old build never writes to a newer schema.
+Repositories write their SQL once, in SQLite's spelling with `?` or `:name` placeholders, and run it through
+`Database` (statements on their own) or the `Connection` a `transaction()` yields. The PostgreSQL backend
+translates what differs (bot/db/postgres.py): placeholders become `$n`, `CAST(… AS REAL)` double precision,
+`INSERT OR IGNORE` an `ON CONFLICT DO NOTHING`. What both spell alike (upserts, `RETURNING`, window functions,
+partial indexes) is written once. Timestamps are UTC ISO 8601 text (`utc_iso`) and booleans 0 or 1 on both, so
+rows read the same whichever backend stored them.
+
+Both backends keep the model the repositories were written for: in one process, one connection writes, and a
+lock lets one statement or transaction through at a time, so a transaction's reads and writes never interleave
+with another's. Between processes sharing a PostgreSQL database, single-statement claims decide (a daily post's
+claim, a first answer's unique key); each process owns its shards' servers (bot.shards) for the rest.
+
+Migrations are numbered SQL files: `migrations/NNN_name.sql` for SQLite and `migrations/postgres/NNN_name.sql`
+for PostgreSQL, the same numbers and names in both. The schema version lives in the database (SQLite: `PRAGMA
+user_version`; PostgreSQL: the table `schema_version`). Each migration runs in its own transaction, and a
+database whose version is newer than the newest migration the code knows is refused, so an old build never
+writes to a newer schema.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import re
-import sqlite3
-from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
-from typing import Any
 
-import aiosqlite
+from bot.db.core import (
+    Connection,
+    Database,
+    DatabaseError,
+    Dialect,
+    Params,
+    Result,
+    Row,
+    Statement,
+    bundled_migrations,
+    from_iso,
+    is_url,
+    utc_iso,
+)
+from bot.db.sqlite import SqliteDatabase
 
-log = logging.getLogger(__name__)
-
-_MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
-
-# A statement's parameters: values for its `?` placeholders in order, or a mapping for its `:name` placeholders.
-Params = Iterable[Any] | Mapping[str, Any]
-
-
-class DatabaseError(Exception):
-    """The database cannot be used (unreadable, or newer than this code)."""
-
-
-def utc_iso(moment: datetime) -> str:
-    """Format an aware datetime as the UTC ISO 8601 text stored in the database (sortable as text)."""
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime: pass an aware one")
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def from_iso(text: str) -> datetime:
-    """Parse a timestamp stored by `utc_iso`."""
-    return datetime.fromisoformat(text)
-
-
-def bundled_migrations() -> list[tuple[int, str, str]]:
-    """Return the bundled migrations as (version, name, sql), in order; versions must run 1, 2, 3 and so on."""
-    found = []
-    for entry in resources.files("bot.db.migrations").iterdir():
-        match = _MIGRATION_NAME.match(entry.name)
-        if match:
-            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
-    found.sort()
-    for expected, (version, name, _) in enumerate(found, start=1):
-        if version != expected:
-            raise DatabaseError(f"migration {name} is out of sequence (expected number {expected:03d})")
-    return found
+__all__ = [
+    "Connection",
+    "Database",
+    "DatabaseError",
+    "Dialect",
+    "Params",
+    "Result",
+    "Row",
+    "Statement",
+    "bundled_migrations",
+    "from_iso",
+    "is_url",
+    "open_database",
+    "utc_iso",
+]
 
 
-class Database:
-    """One shared aiosqlite connection; write groups go through `transaction()`."""
+async def open_database(target: Path | str, *, password: str | None = None) -> Database:
+    """Open and migrate a database: a SQLite file's path, or a `postgresql://` URL (with `password` if given).
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
-        self.conn = conn
-        self.path = path
-        # Coroutines share the connection: a lock keeps one transaction's statements from interleaving
-        # with another's (SQLite would otherwise fold them into the same transaction).
-        self._lock = asyncio.Lock()
+    Raise `DatabaseError` if it is unusable: unreadable, unreachable, or of a newer schema than the code's.
+    """
+    if is_url(target):
+        from bot.db.postgres import PostgresDatabase  # imported here: asyncpg is loaded only when it is used
 
-    @classmethod
-    async def open(cls, path: Path) -> Database:
-        """Open (creating if needed) and migrate the database at `path`; raise `DatabaseError` if it is unusable."""
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # Try a plain connection first: when aiosqlite's connect fails, its worker thread outlives the
-            # event loop and prints a traceback at exit.
-            await asyncio.to_thread(lambda: sqlite3.connect(path).close())
-            conn = await aiosqlite.connect(path, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise DatabaseError(f"cannot open database {path}: {exc}") from None
-        conn.row_factory = aiosqlite.Row
-        db = cls(conn, path)
-        try:
-            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=5000"):
-                await conn.execute(f"PRAGMA {pragma}")
-            await db.migrate()
-        except BaseException as exc:
-            await conn.close()
-            if isinstance(exc, sqlite3.Error):  # "file is not a database", "database is locked" …
-                raise DatabaseError(f"cannot use database {path}: {exc}") from None
-            raise
-        return db
-
-    async def close(self) -> None:
-        """Close the connection (after the last transaction finished)."""
-        async with self._lock:
-            await self.conn.close()
-
-    async def version(self) -> int:
-        """Return the schema version stored in the database."""
-        row = await self.fetchone("PRAGMA user_version")
-        assert row is not None  # the pragma always answers
-        return int(row[0])
-
-    async def migrate(self) -> None:
-        """Apply every migration newer than the database's version, each in its own transaction."""
-        known = bundled_migrations()
-        newest = known[-1][0] if known else 0
-        current = await self.version()
-        if current > newest:
-            raise DatabaseError(
-                f"database {self.path} has schema version {current}, newer than this bot knows ({newest}): "
-                "upgrade the bot, or point database.path at another file"
-            )
-        for version, name, sql in known:
-            if version <= current:
-                continue
-            log.info("applying migration %s", name)
-            try:
-                async with self.transaction() as conn:
-                    for statement in _statements(sql):
-                        await conn.execute(statement)
-                    await conn.execute(f"PRAGMA user_version = {version}")
-            except sqlite3.Error as exc:
-                raise DatabaseError(f"migration {name} failed on {self.path}: {exc}") from exc
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run a group of statements atomically: committed on success, rolled back on any exception."""
-        async with self._lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-            except BaseException:
-                await self.conn.rollback()
-                raise
-            else:
-                await self.conn.commit()
-
-    async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run one statement on its own (autocommit) and return the number of rows it changed."""
-        async with self._lock:
-            cursor = await self.conn.execute(sql, _bind(params))
-            return cursor.rowcount
-
-    async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        """Run a query (or a write with RETURNING) and return its first row."""
-        async with self._lock, self.conn.execute(sql, _bind(params)) as cursor:
-            return await cursor.fetchone()
-
-    async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        """Run a query and return all rows."""
-        async with self._lock, self.conn.execute(sql, _bind(params)) as cursor:
-            return list(await cursor.fetchall())
-
-    async def get_meta(self, key: str) -> str | None:
-        """Read one value of the bot's own key/value facts."""
-        row = await self.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
-        return None if row is None else row["value"]
-
-    async def set_meta(self, key: str, value: str) -> None:
-        """Write one value of the bot's own key/value facts."""
-        await self.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
-
-
-def _bind(params: Params) -> tuple[Any, ...] | Mapping[str, Any]:
-    """Pass named parameters as they are and positional ones as a tuple."""
-    return params if isinstance(params, Mapping) else tuple(params)
-
-
-def _statements(sql: str) -> list[str]:
-    """Split a migration file into complete statements (sqlite3 decides where one ends)."""
-    statements, buffer = [], ""
-    for line in sql.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            statements.append(buffer.strip())
-            buffer = ""
-    if buffer.strip() and not all(part.strip().startswith("--") for part in buffer.strip().splitlines()):
-        raise DatabaseError(f"incomplete statement at the end of a migration: {buffer.strip()[:80]}")
-    return statements
+        return await PostgresDatabase.connect(str(target), password=password)
+    return await SqliteDatabase.open_file(Path(target))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import aiosqlite
+from bot.db import Row
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound="DataclassInstance")
 
 
-def row_to(cls: type[T], row: aiosqlite.Row, **typed: Any) -> T:
+def row_to(cls: type[T], row: Row, **typed: Any) -> T:
     """Build a row dataclass by field name: each field from its column, or from `typed` where it needs converting.
 
     By name rather than by position, so that two fields of one type can never be swapped unnoticed.

@@ -12,8 +12,6 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.core.battle import (
     Answer,
     BattleInProgress,
@@ -28,7 +26,7 @@ from bot.core.battle import (
     standings,
 )
 from bot.core.choices import MultipleChoice
-from bot.db import Database, from_iso, utc_iso
+from bot.db import Database, Row, from_iso, utc_iso
 from bot.repos import row_to
 from bot.repos.battle_clicks import CLICK_STATUS, FirstClicks
 from bot.repos.scores import ScoreEvent, insert_score
@@ -53,7 +51,7 @@ class Battle:
     end_reason: EndReason | None
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Battle:
+    def from_row(cls, row: Row) -> Battle:
         """Build from a `battles` row."""
         return row_to(cls, row, lobby_until=from_iso(row["lobby_until"]))
 
@@ -71,7 +69,7 @@ class Round:
     closed_at: datetime | None
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Round:
+    def from_row(cls, row: Row) -> Round:
         """Build from a `battle_rounds` row (battle questions are always in "definition" mode)."""
         question = MultipleChoice(row["term_id"], "definition", "", tuple(json.loads(row["options"])), row["answer"])
         return row_to(
@@ -131,7 +129,7 @@ _PLAYERS = "SELECT user_id, points, run, correct FROM battle_players WHERE battl
 # A player may join while the battle is in its lobby or its first round is still open.
 _JOIN = """
 INSERT INTO battle_players (battle_id, user_id, joined_at)
-SELECT b.id, ?, ? FROM battles b
+SELECT b.id, CAST(? AS BIGINT), CAST(? AS TEXT) FROM battles b
 WHERE b.id = ? AND (
     b.state = 'lobby'
     OR (b.state = 'running' AND NOT EXISTS (
@@ -142,7 +140,7 @@ ON CONFLICT (battle_id, user_id) DO NOTHING
 
 # A click's status (see CLICK_STATUS) with its round's start and length, for the time the click took.
 _CLICK = f"""
-WITH c (battle_id, round, user_id) AS (VALUES (?, ?, ?))
+WITH c (battle_id, round, user_id) AS (VALUES (CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT)))
 SELECT {CLICK_STATUS} AS status, r.started_at, b.seconds
 FROM c LEFT JOIN battle_rounds r ON r.battle_id = c.battle_id AND r.round = c.round
 LEFT JOIN battles b ON b.id = r.battle_id

@@ -41,6 +41,11 @@ ON CONFLICT (battle_id, round, user_id) DO NOTHING
 RETURNING battle_id, round, user_id, choice
 """
 _BATCH = 500  # clicks per statement (7 parameters each, far below SQLite's limit)
+# A row of `clicks`, typed: a bare VALUES (?, …) gives PostgreSQL nothing to tell its parameters' types by.
+_ROW = (
+    "(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT),"
+    " CAST(? AS BIGINT), CAST(? AS TEXT))"
+)
 
 ClickValues = tuple[int, int, int, int, int, str]  # battle, round, user, choice, elapsed µs, answered at (ISO)
 
@@ -70,7 +75,7 @@ class FirstClicks:
     async def _drain(self) -> None:
         while self._queue:
             batch, self._queue = self._queue[:_BATCH], self._queue[_BATCH:]
-            rows = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(batch))
+            rows = ", ".join([_ROW] * len(batch))
             params = [v for seq, click in enumerate(batch) for v in (seq, *click.values)]
             try:
                 written = await self.db.fetchall(_FIRST_CLICKS.format(rows=rows), params)

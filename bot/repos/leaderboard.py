@@ -58,7 +58,7 @@ WITH running AS (
 ),
 totals AS (
     SELECT user_id, total, MIN(created_at) AS reached_at FROM running WHERE so_far = total AND total > 0
-    GROUP BY user_id
+    GROUP BY user_id, total
 ),
 ranked AS (
     SELECT user_id, total AS value, NULL AS graded, reached_at,

@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-import aiosqlite
 from fsrs import Card, Rating, State
 
 from bot.core import review
 from bot.core.errors import NotAllowed
 from bot.core.periods import utc_day, utc_week
-from bot.db import Database, from_iso, utc_iso
+from bot.db import Connection, Database, Row, from_iso, utc_iso
 from bot.repos import row_to
 
 RatingSource = Literal["review", "answer"]
@@ -46,7 +45,7 @@ class ReviewCard:
         return self.card.due
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> ReviewCard:
+    def from_row(cls, row: Row) -> ReviewCard:
         """Build a card from a `review_cards` row."""
         card = Card(
             card_id=row["id"],
@@ -149,7 +148,7 @@ class ReviewRepo:
 
     async def _apply(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         current: ReviewCard,
         rating: Rating,
         now: datetime,
@@ -199,8 +198,9 @@ class ReviewRepo:
     async def due_summary(self, user_id: int, now: datetime) -> review.DueSummary:
         """Count the member's cards due now, by the end of the UTC day and by the end of the UTC week."""
         row = await self.db.fetchone(
-            "SELECT COUNT(*) AS total, COALESCE(SUM(due <= ?), 0) AS now, COALESCE(SUM(due < ?), 0) AS today,"
-            " COALESCE(SUM(due < ?), 0) AS week FROM review_cards WHERE user_id = ?",
+            "SELECT COUNT(*) AS total, COUNT(CASE WHEN due <= ? THEN 1 END) AS now,"
+            " COUNT(CASE WHEN due < ? THEN 1 END) AS today, COUNT(CASE WHEN due < ? THEN 1 END) AS week"
+            " FROM review_cards WHERE user_id = ?",
             (utc_iso(now), utc_iso(utc_day(now)[1]), utc_iso(utc_week(now)[1]), user_id),
         )
         assert row is not None  # an aggregate without GROUP BY: always one row

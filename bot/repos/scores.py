@@ -6,9 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-import aiosqlite
-
-from bot.db import utc_iso
+from bot.db import Connection, utc_iso
 
 Source = Literal["daily", "battle"]
 
@@ -26,7 +24,7 @@ class ScoreEvent:
     at: datetime
 
 
-async def insert_score(conn: aiosqlite.Connection, event: ScoreEvent) -> bool:
+async def insert_score(conn: Connection, event: ScoreEvent) -> bool:
     """Add a score inside the caller's transaction; return False if this answer was scored already."""
     cursor = await conn.execute(
         "INSERT INTO score_events (guild_id, user_id, source, ref, points, correct, created_at)"

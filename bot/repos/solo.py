@@ -8,13 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-import aiosqlite
-
 from bot.core import review
 from bot.core.choices import MultipleChoice
 from bot.core.errors import AlreadyAnswered, NotAllowed
 from bot.core.quiz import QuizEnded, Score, SessionMode, elapsed_seconds, score
-from bot.db import Database, from_iso, utc_iso
+from bot.db import Connection, Database, Row, from_iso, utc_iso
 from bot.repos import row_to
 
 SessionStatus = Literal["active", "finished", "timed_out"]
@@ -178,7 +176,8 @@ class SoloRepo:
         """Time out every active session (or only `session_id`) idle since `cutoff` or earlier; return their ids."""
         rows = await self.db.fetchall(
             "UPDATE solo_sessions SET status = 'timed_out', ended_at = :now"
-            " WHERE status = 'active' AND last_activity <= :cutoff AND (:session_id IS NULL OR id = :session_id)"
+            " WHERE status = 'active' AND last_activity <= :cutoff"
+            " AND (CAST(:session_id AS BIGINT) IS NULL OR id = :session_id)"
             " RETURNING id",
             {"now": utc_iso(now), "cutoff": utc_iso(cutoff), "session_id": session_id},
         )
@@ -201,13 +200,13 @@ _SESSION_SQL = (
 )
 
 
-async def _load_session(conn: aiosqlite.Connection, session_id: int) -> SoloSession | None:
+async def _load_session(conn: Connection, session_id: int) -> SoloSession | None:
     """Read a session and its questions inside the caller's transaction."""
     async with conn.execute(_SESSION_SQL, (session_id,)) as cursor:
         return _session_from_rows(list(await cursor.fetchall()))
 
 
-def _session_from_rows(rows: Sequence[aiosqlite.Row]) -> SoloSession | None:
+def _session_from_rows(rows: Sequence[Row]) -> SoloSession | None:
     """Build a session from the rows of `_SESSION_SQL` (one per question)."""
     if not rows:
         return None

@@ -44,7 +44,7 @@ class StatsRepo:
             " UNION ALL"
             " SELECT substr(reviewed_at, 1, 10) AS day, COUNT(*) AS n FROM review_logs"
             "  WHERE user_id = ? AND source = 'review' AND reviewed_at >= ? GROUP BY day"
-            ") GROUP BY day",
+            ") AS activity GROUP BY day",
             (guild_id, user_id, stamp, user_id, stamp, user_id, stamp),
         )
         return {date.fromisoformat(row["day"]): row["n"] for row in rows}
@@ -52,7 +52,7 @@ class StatsRepo:
     async def points(self, guild_id: int, user_id: int) -> Points:
         """Sum a member's points and count their right and graded answers in one server."""
         row = await self.db.fetchone(
-            "SELECT COALESCE(SUM(points), 0) AS points, COALESCE(SUM(correct = 1), 0) AS correct,"
+            "SELECT COALESCE(SUM(points), 0) AS points, COALESCE(SUM(correct), 0) AS correct,"
             " COUNT(correct) AS graded FROM score_events WHERE guild_id = ? AND user_id = ?",
             (guild_id, user_id),
         )

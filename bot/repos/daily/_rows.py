@@ -6,11 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Literal
 
-import aiosqlite
-
 from bot.core.daily import Kind, Rating
 from bot.core.streaks import Streak
-from bot.db import from_iso
+from bot.db import Row, from_iso
 from bot.repos import row_to
 
 PostState = Literal["claimed", "posted", "failed"]
@@ -41,7 +39,7 @@ class DailyChannel:
     set_at: datetime
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> DailyChannel:
+    def from_row(cls, row: Row) -> DailyChannel:
         """Build the settings from a `daily_channels` row."""
         return row_to(
             cls,
@@ -73,7 +71,7 @@ class Post:
     posted_at: datetime | None
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Post:
+    def from_row(cls, row: Row) -> Post:
         """Build a post from a `daily_posts` row."""
         return row_to(
             cls,
@@ -103,7 +101,7 @@ class Answer:
     answered_at: datetime
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Answer:
+    def from_row(cls, row: Row) -> Answer:
         """Build an answer from a `daily_answers` row."""
         correct = row["correct"]
         return row_to(
@@ -129,7 +127,7 @@ class StreakRow:
     longest_at: datetime
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> StreakRow:
+    def from_row(cls, row: Row) -> StreakRow:
         """Build a streak from a `member_streaks` row."""
         return row_to(
             cls,

@@ -8,14 +8,12 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 
-import aiosqlite
-
 from bot.core.daily import over_through
 from bot.core.streaks import Streak, compute_streak
-from bot.db import utc_iso
+from bot.db import Connection, utc_iso
 
 
-async def over_through_date(conn: aiosqlite.Connection, guild_id: int) -> date | None:
+async def over_through_date(conn: Connection, guild_id: int) -> date | None:
     """Return the server's last date that is over: no post of it can be answered any more (bot.core.daily)."""
     cursor = await conn.execute(
         "SELECT p.channel_id, max(p.local_date) AS latest FROM daily_posts p"
@@ -26,9 +24,7 @@ async def over_through_date(conn: aiosqlite.Connection, guild_id: int) -> date |
     return over_through({r["channel_id"]: date.fromisoformat(r["latest"]) for r in await cursor.fetchall()})
 
 
-async def refresh_streaks(
-    conn: aiosqlite.Connection, guild_id: int, users: list[int], now: datetime
-) -> dict[int, Streak]:
+async def refresh_streaks(conn: Connection, guild_id: int, users: list[int], now: datetime) -> dict[int, Streak]:
     """Recompute members' streaks from their answered days and store them (inside the caller's transaction)."""
     cursor = await conn.execute(
         "SELECT DISTINCT local_date FROM daily_posts WHERE guild_id = ? AND state = 'posted'", (guild_id,)
@@ -56,8 +52,10 @@ async def refresh_streaks(
                 " (guild_id, user_id, current, longest, freezes, last_date, updated_at, longest_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (guild_id, user_id) DO UPDATE SET"
-                " updated_at = CASE WHEN current != excluded.current THEN excluded.updated_at ELSE updated_at END,"
-                " longest_at = CASE WHEN longest != excluded.longest THEN excluded.longest_at ELSE longest_at END,"
+                " updated_at = CASE WHEN member_streaks.current != excluded.current THEN excluded.updated_at"
+                " ELSE member_streaks.updated_at END,"
+                " longest_at = CASE WHEN member_streaks.longest != excluded.longest THEN excluded.longest_at"
+                " ELSE member_streaks.longest_at END,"
                 " current = excluded.current, longest = excluded.longest, freezes = excluded.freezes,"
                 " last_date = excluded.last_date",
                 (
