@@ -1,4 +1,4 @@
-"""The `interview-bot` command line: run the bot, check and count content, import the seed text."""
+"""The `interview-bot` command line: run the bot, check its health, back up its database, check and count content."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config, read_token
 from bot.content.importer import SeedFormatError, import_seed
 from bot.content.loader import ContentError, bundled_content_dir, load_library, pack_directories
 from bot.db import DatabaseError
+from bot.db.backup import backup_database, utc_stamp
+from bot.health import check
 
 
 def content_roots(config: Config) -> list[Path]:
@@ -20,12 +23,31 @@ def content_roots(config: Config) -> list[Path]:
     return pack_directories([*roots, *config.content.extra_dirs])
 
 
+def version() -> str:
+    """Return the installed package's version ("unknown" when running from a checkout that is not installed)."""
+    try:
+        return metadata.version("interview-practice-bot")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="interview-bot", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="start the bot (token from DISCORD_TOKEN)")
     run.add_argument("--config", type=Path, help="config file (default: ./config.toml if it exists)")
+
+    health = commands.add_parser("health", help="exit 0 if the running bot was connected to Discord lately, else 1")
+    health.add_argument("--config", type=Path, help="the running bot's config file (it names the heartbeat file)")
+    health.add_argument("--max-age", type=float, metavar="S", help="seconds (default: health.max_age_seconds)")
+
+    db = commands.add_parser("db", help="back up the database")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    backup = db_commands.add_parser("backup", help="copy the database safely, even while the bot runs")
+    backup.add_argument("path", type=Path, help="the new file (or a directory to put a dated file in)")
+    backup.add_argument("--config", type=Path, help="config file naming the database")
 
     content = commands.add_parser("content", help="check, count or import content packs")
     content_commands = content.add_subparsers(dest="content_command", required=True)
@@ -81,6 +103,21 @@ def _content(args: argparse.Namespace) -> int:
     return 0
 
 
+def _health(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    healthy, line = check(config.heartbeat_file, args.max_age or config.health.max_age_seconds)
+    print(line, file=sys.stdout if healthy else sys.stderr)
+    return 0 if healthy else 1
+
+
+def _db(args: argparse.Namespace) -> int:
+    source = load_config(args.config).database.path
+    target = args.path / f"{source.stem}-{utc_stamp()}.db" if args.path.is_dir() else args.path
+    schema = backup_database(source, target)
+    print(f"backed up {source} (schema version {schema}) to {target}")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     token = read_token()
@@ -93,8 +130,9 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; errors are one clear line on stderr and a non-zero exit, not a traceback."""
     args = _parser().parse_args(argv)
+    commands = {"run": _run, "health": _health, "db": _db, "content": _content}
     try:
-        return _run(args) if args.command == "run" else _content(args)
+        return commands[args.command](args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

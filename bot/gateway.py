@@ -1,10 +1,10 @@
-"""The bot's side of Discord's gateway: keep every connection on the configured gateway.
+"""The bot's side of Discord's gateway: keep every connection on the configured gateway; explain fatal closes.
 
 discord.py asks `GET /gateway/bot` (on the configured API, `discord.api_base`) for the gateway URL only when it
 first connects. When Discord ends a session (op 9 after a failed RESUME, or a reconnect after a close) it
 connects again to its built-in default, `wss://gateway.discord.gg`: behind a self-hosted or proxied API the
 bot would never hear another event. `keep_configured_gateway` sends those connections to the gateway the
-configured API named.
+configured API named. After a few close codes discord.py gives up; `close_code_message` tells the operator why.
 """
 
 from __future__ import annotations
@@ -16,6 +16,27 @@ import discord
 import yarl
 
 log = logging.getLogger(__name__)
+
+
+# What an operator does about the close codes after which discord.py gives up
+# (https://discord.com/developers/docs/topics/opcodes-and-status-codes#gateway-gateway-close-event-codes).
+FATAL_CLOSE_CODES = {
+    4004: "the token was refused (reset or revoked in the developer portal?): put the bot's current token in "
+    "DISCORD_TOKEN and restart",
+    4010: "the bot sent an invalid shard: restart it; if this persists, report it as a bug",
+    4011: "the bot is in too many servers for one connection and must be sharded: restart it (it asks Discord "
+    "how many shards to use when it starts)",
+    4012: "the gateway refused discord.py's API version: upgrade the bot (discord.py)",
+    4013: "the bot sent invalid intents: upgrade the bot; if this persists, report it as a bug",
+    4014: "the bot asked for a privileged intent the application may not use: enable it in the developer "
+    "portal (Bot tab, Privileged Gateway Intents) or upgrade the bot",
+}
+
+
+def close_code_message(code: int | None) -> str:
+    """Say, in one line, why Discord ended the connection for good and what the operator should do."""
+    advice = FATAL_CLOSE_CODES.get(code or 0, "check Discord's status and the bot's configuration, then restart")
+    return f"Discord closed the gateway connection (close code {code}): {advice}"
 
 
 def _origin(url: yarl.URL) -> yarl.URL:
