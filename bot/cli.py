@@ -1,4 +1,7 @@
-"""The `interview-bot` command line: run the bot, check its health, back up its database, check and count content."""
+"""The `interview-bot` command line: run the bot and check its health, back up its database, handle content.
+
+Content: check, audit and count packs, import the seed text.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +14,12 @@ from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config, read_token
 from bot.content.importer import SeedFormatError, import_seed
+from bot.content.index import Library
 from bot.content.loader import ContentError, bundled_content_dir, load_library, pack_directories
+from bot.core.audit import audit, render, summary_line
 from bot.db import DatabaseError
 from bot.db.backup import backup_database, utc_stamp
-from bot.health import check
+from bot.health import check as check_heartbeat
 
 
 def content_roots(config: Config) -> list[Path]:
@@ -49,15 +54,21 @@ def _parser() -> argparse.ArgumentParser:
     backup.add_argument("path", type=Path, help="the new file (or a directory to put a dated file in)")
     backup.add_argument("--config", type=Path, help="config file naming the database")
 
-    content = commands.add_parser("content", help="check, count or import content packs")
+    content = commands.add_parser("content", help="check, audit, count or import content packs")
     content_commands = content.add_subparsers(dest="content_command", required=True)
-    check = content_commands.add_parser("check", help="validate packs and print every problem")
+    check = content_commands.add_parser(
+        "check", help="validate packs and print every problem (give-aways and same-concept pairs too)"
+    )
     check.add_argument("paths", nargs="*", type=Path, help="pack directories (default: as configured)")
     check.add_argument("--config", type=Path)
     stats = content_commands.add_parser("stats", help="count what the packs hold")
     stats.add_argument("paths", nargs="*", type=Path, help="pack directories (default: as configured)")
     stats.add_argument("--json", action="store_true", help="print JSON")
     stats.add_argument("--config", type=Path)
+    audit_ = content_commands.add_parser("audit", help="build every term's questions and report what to fix")
+    audit_.add_argument("paths", nargs="*", type=Path, help="pack directories (default: as configured)")
+    audit_.add_argument("--json", action="store_true", help="print JSON")
+    audit_.add_argument("--config", type=Path)
     imp = content_commands.add_parser("import", help="write or complete a pack skeleton from the seed text")
     imp.add_argument("cheatsheet", type=Path, help="the cheatsheet's plain text")
     imp.add_argument("--questions", type=Path, help="the open questions, one per line")
@@ -96,16 +107,36 @@ def _content(args: argparse.Namespace) -> int:
                 )
             print("total: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in figures.items()))
         return 0
+    if args.content_command == "audit":
+        return _audit(library, as_json=args.json)
+    audited = audit(library)
+    if audited.blocking:
+        print(f"error: {len(audited.blocking)} problem(s) in the quiz questions:", file=sys.stderr)
+        for finding in audited.blocking:
+            print(f"  {finding.subject}: {finding.category}: {finding.detail}", file=sys.stderr)
+        return 1
     print(
         f"ok: {figures['packs']} pack(s), {figures['chapters']} chapters, {figures['terms']} terms, "
         f"{figures['questions']} questions, all valid"
     )
+    more = " (`interview-bot content audit` lists them)" if audited.findings else ""
+    print(f"audit: {summary_line(audited)}{more}")
     return 0
+
+
+def _audit(library: Library, *, as_json: bool) -> int:
+    """Print the audit of the library's quiz questions; fail when it finds a give-away or a same-concept pair."""
+    report = audit(library)
+    if as_json:
+        print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(render(report)))
+    return 1 if report.blocking else 0
 
 
 def _health(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    healthy, line = check(config.heartbeat_file, args.max_age or config.health.max_age_seconds)
+    healthy, line = check_heartbeat(config.heartbeat_file, args.max_age or config.health.max_age_seconds)
     print(line, file=sys.stdout if healthy else sys.stderr)
     return 0 if healthy else 1
 
