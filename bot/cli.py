@@ -57,10 +57,12 @@ def _parser() -> argparse.ArgumentParser:
     content = commands.add_parser("content", help="check, audit, count or import content packs")
     content_commands = content.add_subparsers(dest="content_command", required=True)
     check = content_commands.add_parser(
-        "check", help="validate packs and print every problem (give-aways and same-concept pairs too)"
+        "check",
+        help="validate the packs the configuration loads, with PATHs added, as the bot would see them, and print "
+        "every problem (give-aways and same-concept pairs too)",
     )
-    check.add_argument("paths", nargs="*", type=Path, help="pack directories (default: as configured)")
-    check.add_argument("--config", type=Path)
+    check.add_argument("paths", nargs="*", type=Path, help="pack directories to check with the configured ones")
+    check.add_argument("--config", type=Path, help="config file (default: ./config.toml if it exists)")
     stats = content_commands.add_parser("stats", help="count what the packs hold")
     stats.add_argument("paths", nargs="*", type=Path, help="pack directories (default: as configured)")
     stats.add_argument("--json", action="store_true", help="print JSON")
@@ -82,6 +84,16 @@ def _pack_dirs(args: argparse.Namespace) -> list[Path]:
     return content_roots(load_config(args.config))
 
 
+def _check_dirs(args: argparse.Namespace) -> list[Path]:
+    """Return what `content check` validates: the configured packs and PATHs, together, as `run` would load them.
+
+    Checked alone, an extra pack whose ids clash with the bundled pack's would pass and `run` then refuse it.
+    """
+    configured = content_roots(load_config(args.config))
+    known = {path.resolve() for path in configured}
+    return configured + [path for path in pack_directories(args.paths) if path.resolve() not in known]
+
+
 def _content(args: argparse.Namespace) -> int:
     if args.content_command == "import":
         report = import_seed(args.cheatsheet, args.questions, args.out)
@@ -90,7 +102,7 @@ def _content(args: argparse.Namespace) -> int:
             f"{report.guide_sections_added} guide sections; wrote {len(report.files_written)} files"
         )
         return 0
-    library = load_library(_pack_dirs(args))
+    library = load_library(_check_dirs(args) if args.content_command == "check" else _pack_dirs(args))
     figures = library.stats()
     if args.content_command == "stats":
         if args.json:
