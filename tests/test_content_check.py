@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.content.loader import bundled_content_dir
+from bot.content.loader import bundled_content_dir, load_packs
 from botprocess import environment
 
 BUNDLED = bundled_content_dir() / "deep-learning"
@@ -97,3 +97,14 @@ def test_a_broken_chapter_file_is_reported_without_follow_on_problems(tmp_path):
     lines = result.stderr.splitlines()
     assert lines[0] == "error: 1 problem(s) in the content:", lines[:5]
     assert lines[1].startswith(f"  {broken}: YAML syntax error at line "), lines[1]
+
+
+def test_the_bundled_pack_states_what_may_be_redistributed():
+    pack = load_packs([BUNDLED])[0]
+    licence = " ".join(pack.credit.licence.split())
+    assert "is Lamhot Siagian's and is included with credit" in licence
+    assert "the source gives no licence for redistribution beyond that" in licence
+    assert "33 questions marked origin: project) are under the project's MIT licence" in licence
+    assert sum(q.origin == "project" for q in pack.questions) == 33
+    readme = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").split())
+    assert "**The source gives no licence for redistribution beyond that**" in readme

@@ -214,6 +214,7 @@ def _read_pack(directory: Path, reader: _Reader) -> Pack | None:
             author=reader.text(credit_data, "author", meta_path, "credit", LIMIT_TITLE),
             url=reader.text(credit_data, "url", meta_path, "credit", LIMIT_TITLE, required=False),
             note=reader.text(credit_data, "note", meta_path, "credit", LIMIT_FIELD, required=False),
+            licence=reader.text(credit_data, "licence", meta_path, "credit", LIMIT_FIELD, required=False),
         )
     kinds = _read_kind_list(meta, meta_path, reader)
     chapters, terms = _read_chapters(directory, pack_id, {k.id for k in kinds} if kinds is not None else None, reader)
