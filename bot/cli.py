@@ -148,7 +148,8 @@ def _audit(library: Library, *, as_json: bool) -> int:
 
 def _health(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    healthy, line = check_heartbeat(config.heartbeat_file, args.max_age or config.health.max_age_seconds)
+    max_age = config.health.max_age_seconds if args.max_age is None else args.max_age
+    healthy, line = check_heartbeat(config.heartbeat_file, max_age)
     print(line, file=sys.stdout if healthy else sys.stderr)
     return 0 if healthy else 1
 

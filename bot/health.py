@@ -40,9 +40,12 @@ class Heartbeat:
         self._failing = False
 
     async def run(self) -> None:
-        """Beat until cancelled."""
+        """Beat until cancelled; a failure is logged and the next beat tried (a stale file fails the check)."""
         while True:
-            self.beat()
+            try:
+                self.beat()
+            except Exception:
+                log.exception("the heartbeat failed")
             await asyncio.sleep(self.interval)
 
     def beat(self, now: datetime | None = None) -> bool:

@@ -60,14 +60,11 @@ def test_check_with_a_config_checks_exactly_the_packs_it_loads(tmp_path):
     assert alone.returncode == 0, alone.stderr
     assert alone.stdout.splitlines()[0] == "ok: 1 pack(s), 1 chapters, 1 terms, 0 questions, all valid"
 
+    # With the bundled pack; a pack named on the command line as well as in the config is checked once.
     config.write_text('[content]\nextra_dirs = ["extra"]\n')
-    both = cli("content", "check", "--config", str(config), cwd=tmp_path)
+    both = cli("content", "check", "--config", str(config), str(tmp_path / "extra"), str(BUNDLED), cwd=tmp_path)
     assert both.returncode == 0, both.stderr
     assert both.stdout.splitlines()[0].startswith("ok: 2 pack(s), 25 chapters, 505 terms, ")
-
-    # A pack named on the command line as well as in the config is checked once.
-    again = cli("content", "check", "--config", str(config), str(tmp_path / "extra"), str(BUNDLED), cwd=tmp_path)
-    assert again.stdout.splitlines()[0] == both.stdout.splitlines()[0], again.stderr
 
 
 def test_a_duplicate_question_id_names_questions_yaml_and_the_entry(tmp_path):
