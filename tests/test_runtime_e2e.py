@@ -10,10 +10,10 @@ from pathlib import Path
 import discord
 import pytest
 
-from bot.app import loaded_cog
 from bot.config import parse_config
 from bot.core.errors import BotError
 from bot.runner import setup_logging
+from bot.ui import loaded_cog
 from botprocess import TOKEN, bot_process, write_config
 from standin import running_standin
 
