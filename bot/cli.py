@@ -18,7 +18,7 @@ from bot.content.index import Library
 from bot.content.loader import ContentError, bundled_content_dir, load_library, pack_directories
 from bot.core.audit import audit, render, summary_line
 from bot.db import DatabaseError
-from bot.db.backup import backup_database, utc_stamp
+from bot.db.backup import BackupError, backup_database, utc_stamp
 from bot.health import check as check_heartbeat
 
 
@@ -185,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    except (DatabaseError, SeedFormatError, OSError) as exc:
+    except (DatabaseError, BackupError, SeedFormatError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

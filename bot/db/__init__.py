@@ -20,6 +20,8 @@ from typing import Any
 
 import aiosqlite
 
+from bot.db.backup import BackupError, backup_database, utc_stamp
+
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
@@ -145,10 +147,11 @@ class Database:
 
     async def _back_up_before_migrating(self, current: int, newest: int) -> None:
         """Copy a database that holds data beside itself before migrations change its schema."""
-        from bot.db.backup import backup_database, utc_stamp  # imported here: it imports this module
-
         target = self.path.with_name(f"{self.path.name}.pre-v{newest}-{utc_stamp()}.bak")
-        await asyncio.to_thread(backup_database, self.path, target)
+        try:
+            await asyncio.to_thread(backup_database, self.path, target)
+        except BackupError as exc:
+            raise DatabaseError(f"not migrating {self.path} without a backup: {exc}") from None
         log.info(
             "backed up %s (schema version %d) to %s before migrating it to version %d",
             self.path,

@@ -13,7 +13,9 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.db import DatabaseError
+
+class BackupError(Exception):
+    """The database could not be copied; the message says why."""
 
 
 def utc_stamp(moment: datetime | None = None) -> str:
@@ -24,13 +26,13 @@ def utc_stamp(moment: datetime | None = None) -> str:
 def backup_database(source: Path, target: Path) -> int:
     """Copy the database at `source` to the new file `target`; return the copy's schema version.
 
-    Raise `DatabaseError` when there is nothing to copy, `target` exists (a backup never overwrites), or the
+    Raise `BackupError` when there is nothing to copy, `target` exists (a backup never overwrites), or the
     copy fails or does not pass SQLite's integrity check.
     """
     if not source.is_file():
-        raise DatabaseError(f"no database at {source}: nothing to back up")
+        raise BackupError(f"no database at {source}: nothing to back up")
     if target.exists():
-        raise DatabaseError(f"{target} exists: a backup never overwrites a file, choose another name")
+        raise BackupError(f"{target} exists: a backup never overwrites a file, choose another name")
     partial = target.with_name(target.name + ".partial")
     try:
         partial.unlink(missing_ok=True)  # left by a backup that was interrupted
@@ -41,10 +43,10 @@ def backup_database(source: Path, target: Path) -> int:
             version = int(dst.execute("PRAGMA user_version").fetchone()[0])
             verdict = [row[0] for row in dst.execute("PRAGMA integrity_check")]
         if verdict != ["ok"]:
-            raise DatabaseError(f"the copy of {source} fails SQLite's integrity check: {'; '.join(verdict[:3])}")
+            raise BackupError(f"the copy of {source} fails SQLite's integrity check: {'; '.join(verdict[:3])}")
         os.replace(partial, target)
     except (OSError, sqlite3.Error) as exc:
-        raise DatabaseError(f"cannot back up {source} to {target}: {exc}") from None
+        raise BackupError(f"cannot back up {source} to {target}: {exc}") from None
     finally:
         partial.unlink(missing_ok=True)
     return version
