@@ -8,6 +8,7 @@ import json
 import logging
 import signal
 import sys
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
@@ -85,7 +86,7 @@ def setup_logging(config: Config, token: str) -> None:
     discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
 
 
-def announce_ready(bot: InterviewBot, heartbeat: Heartbeat) -> Any:
+def announce_ready(bot: InterviewBot, heartbeat: Heartbeat) -> Callable[[], Coroutine[Any, Any, None]]:
     """Return an on_ready listener: beat at once, then log who the bot is, its server count and invite link."""
 
     async def on_ready() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import signal
 from pathlib import Path
@@ -80,12 +81,13 @@ async def test_cli_run_connects_answers_and_stops_cleanly_on_sigterm(tmp_path: P
     assert not standin.problems()
 
 
-def test_the_token_never_reaches_the_log_output(tmp_path, capsys):
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_the_token_never_reaches_the_log_output(tmp_path, capsys, fmt):
     token = "MTIz.secret-token.value"
     root = logging.getLogger()
     before = [(handler, handler.formatter) for handler in root.handlers]
     level = root.level
-    setup_logging(parse_config({"logging": {"level": "DEBUG"}}, tmp_path), token)
+    setup_logging(parse_config({"logging": {"level": "DEBUG", "format": fmt}}, tmp_path), token)
     try:
         log = logging.getLogger("bot.test")
         log.info("connecting with %s", token)
@@ -107,6 +109,12 @@ def test_the_token_never_reaches_the_log_output(tmp_path, capsys):
     assert "RuntimeError: rejected [token]" in err, "tracebacks are redacted too"
     assert "login failed" in err and "Stack (most recent call last)" in err
     assert "secret-token" not in err
+    if fmt == "json":  # one object per record, the traceback and stack inside it
+        records = [json.loads(line) for line in err.splitlines()]
+        assert [r["message"] for r in records] == [
+            "connecting with [token]", "payload {'token': '[token]'}", "login failed", "where"
+        ]  # fmt: skip
+        assert records[2]["exception"].endswith("RuntimeError: rejected [token]") and "stack" in records[3]
 
 
 async def test_a_command_discord_still_shows_after_it_was_removed_gets_a_private_answer(env):
