@@ -28,7 +28,7 @@ async def test_schema_has_the_unique_card_and_due_index(db):
         index = await db.fetchall("PRAGMA index_info(review_cards_by_user_due)")
         assert [row["name"] for row in index] == ["user_id", "due"]
     await db.execute("INSERT INTO review_cards (user_id, term_id, state, due, created_at) VALUES (1, 't', 1, 'x', 'x')")
-    with pytest.raises(Exception, match="(?i)UNIQUE"):
+    with pytest.raises(Exception, match=r"(?i)UNIQUE"):
         await db.execute(
             "INSERT INTO review_cards (user_id, term_id, state, due, created_at) VALUES (1, 't', 1, 'y', 'y')"
         )

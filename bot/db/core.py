@@ -191,6 +191,9 @@ class Database(abc.ABC):
     def _is_backend_error(self, exc: BaseException) -> bool:
         """Tell whether an exception is the backend's own (a failed statement)."""
 
+    async def _before_migrating(self, current: int, newest: int) -> None:  # noqa: B027 - a hook, empty by default
+        """Check or prepare the database before migrations run (`current` < `newest` when some will)."""
+
     async def migrate(self) -> None:
         """Apply every migration newer than the database's version, each in its own transaction."""
         known = bundled_migrations(self.dialect)
@@ -202,6 +205,7 @@ class Database(abc.ABC):
                     f"database {self.name} has schema version {current}, newer than this bot knows ({newest}): "
                     f"upgrade the bot, or {self.elsewhere}"
                 )
+            await self._before_migrating(current, newest)
             for version, name, sql in known:
                 if version <= current:
                     continue

@@ -1,8 +1,13 @@
-"""The SQLite backend: one aiosqlite connection in WAL mode; the schema version in `PRAGMA user_version`."""
+"""The SQLite backend: one aiosqlite connection in WAL mode; the schema version in `PRAGMA user_version`.
+
+A database the bot can read but not write is refused at start, and one that holds data is backed up beside
+itself (bot.db.backup) before a migration changes its schema.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
@@ -11,7 +16,10 @@ from typing import Any
 
 import aiosqlite
 
+from bot.db.backup import BackupError, backup_database, utc_stamp
 from bot.db.core import Connection, Database, DatabaseError, Params, Result, Row, Statement, returns_rows
+
+log = logging.getLogger(__name__)
 
 
 class SqliteConnection(Connection):
@@ -78,7 +86,10 @@ class SqliteDatabase(Database):
             await db.migrate()
         except BaseException as exc:
             await conn.close()
-            if isinstance(exc, sqlite3.Error):  # "file is not a database", "database is locked" …
+            if isinstance(exc, sqlite3.Error):
+                if exc.sqlite_errorname.startswith("SQLITE_READONLY"):  # e.g. a read-only directory (WAL files)
+                    raise _read_only(path, exc) from None
+                # "file is not a database", "database is locked" …
                 raise DatabaseError(f"cannot use database {path}: {exc}") from None
             raise
         return db
@@ -110,6 +121,47 @@ class SqliteDatabase(Database):
 
     def _is_backend_error(self, exc: BaseException) -> bool:
         return isinstance(exc, sqlite3.Error)
+
+    async def _before_migrating(self, current: int, newest: int) -> None:
+        await self._check_writable(current)
+        if newest > current and (current > 0 or await self.fetchone("SELECT 1 FROM sqlite_master LIMIT 1")):
+            await self._back_up_before_migrating(current, newest)
+
+    async def _check_writable(self, version: int) -> None:
+        """Refuse a database the bot can read but not write: its writes would fail later, at a first answer."""
+        raw = self.conn.raw
+        async with self._lock:
+            try:
+                await raw.execute("BEGIN IMMEDIATE")
+                await raw.execute(f"PRAGMA user_version = {version}")  # a write that changes nothing
+            except sqlite3.Error as exc:
+                raise _read_only(self.path, exc) from None
+            finally:
+                if raw.in_transaction:
+                    await raw.rollback()
+
+    async def _back_up_before_migrating(self, current: int, newest: int) -> None:
+        """Copy a database that holds data beside itself before migrations change its schema."""
+        target = self.path.with_name(f"{self.path.name}.pre-v{newest}-{utc_stamp()}.bak")
+        try:
+            await asyncio.to_thread(backup_database, self.path, target)
+        except BackupError as exc:
+            raise DatabaseError(f"not migrating {self.path} without a backup: {exc}") from None
+        log.info(
+            "backed up %s (schema version %d) to %s before migrating it to version %d",
+            self.path,
+            current,
+            target,
+            newest,
+        )
+
+
+def _read_only(path: Path, exc: sqlite3.Error) -> DatabaseError:
+    """Say that the database cannot be written, and what to do about it."""
+    return DatabaseError(
+        f"cannot write to database {path} ({exc}): make the file and its directory writable by the user running "
+        "the bot, or point database.path at another file"
+    )
 
 
 def _bind(params: Params) -> tuple[Any, ...] | Mapping[str, Any]:
