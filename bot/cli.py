@@ -6,18 +6,19 @@ Content: check, audit and count packs, import the seed text.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
-from bot.config import Config, ConfigError, load_config, read_token
+from bot.config import Config, ConfigError, load_config, read_database_password, read_token
 from bot.content.importer import SeedFormatError, import_seed
 from bot.content.index import Library
 from bot.content.loader import ContentError, bundled_content_dir, load_library, pack_directories
 from bot.core.audit import audit, render, summary_line
-from bot.db import DatabaseError
+from bot.db import DatabaseError, is_url
 from bot.db.backup import BackupError, backup_database, utc_stamp
 from bot.health import check as check_heartbeat
 
@@ -48,11 +49,16 @@ def _parser() -> argparse.ArgumentParser:
     health.add_argument("--config", type=Path, help="the running bot's config file (it names the heartbeat file)")
     health.add_argument("--max-age", type=float, metavar="S", help="seconds (default: health.max_age_seconds)")
 
-    db = commands.add_parser("db", help="back up the database")
+    db = commands.add_parser("db", help="back up the database, or copy it to PostgreSQL")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     backup = db_commands.add_parser("backup", help="copy the database safely, even while the bot runs")
     backup.add_argument("path", type=Path, help="the new file (or a directory to put a dated file in)")
     backup.add_argument("--config", type=Path, help="config file naming the database")
+    copy = db_commands.add_parser(
+        "copy", help="copy the SQLite database (every table, the schema version) into an empty PostgreSQL database"
+    )
+    copy.add_argument("--to", required=True, metavar="URL", help="postgresql://user@host:port/dbname")
+    copy.add_argument("--config", type=Path, help="config file naming the SQLite database (database.path)")
 
     content = commands.add_parser("content", help="check, audit, count or import content packs")
     content_commands = content.add_subparsers(dest="content_command", required=True)
@@ -155,6 +161,8 @@ def _health(args: argparse.Namespace) -> int:
 
 
 def _db(args: argparse.Namespace) -> int:
+    if args.db_command == "copy":
+        return _copy(args)
     database = load_config(args.config).database
     if database.url:
         raise ConfigError("db backup copies a SQLite database; back up PostgreSQL with its own tools (pg_dump)")
@@ -162,6 +170,22 @@ def _db(args: argparse.Namespace) -> int:
     target = args.path / f"{source.stem}-{utc_stamp()}.db" if args.path.is_dir() else args.path
     schema = backup_database(source, target)
     print(f"backed up {source} (schema version {schema}) to {target}")
+    return 0
+
+
+def _copy(args: argparse.Namespace) -> int:
+    if not is_url(args.to):
+        raise ConfigError(f"--to must be a postgresql:// URL, not {args.to[:40]!r}")
+    from bot.db.copy import copy_database  # imported here: asyncpg is loaded only when it is used
+
+    source = load_config(args.config).database.path
+    copied = asyncio.run(copy_database(source, args.to, password=read_database_password()))
+    print(
+        f"copied {copied.total} rows in {len(copied.rows)} tables (schema version {copied.version}) from "
+        f"{copied.source} to {copied.target} in {copied.seconds:.1f} s"
+    )
+    for table, count in copied.rows.items():
+        print(f"  {table}: {count}")
     return 0
 
 

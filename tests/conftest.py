@@ -87,6 +87,15 @@ async def db_target(backend: str, tmp_path: Path) -> AsyncIterator[Path | str]:
         yield url
 
 
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """The URL of a fresh PostgreSQL schema, for tests of PostgreSQL alone (skipped without a server)."""
+    if not POSTGRES_URL:
+        pytest.skip("needs PostgreSQL: set INTERVIEW_BOT_TEST_POSTGRES (.ci/with-postgres does)")
+    async with postgres_schema() as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def library() -> Library:
     """The bundled content, loaded once for the whole run (it is immutable)."""
