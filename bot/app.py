@@ -23,6 +23,7 @@ from discord.ext import commands
 from bot.config import Config
 from bot.content.index import Library
 from bot.core.answers import TermAnswer
+from bot.core.shards import Shards
 from bot.db import Database
 from bot.gateway import keep_configured_gateway
 from bot.pacing import Pacer
@@ -63,6 +64,12 @@ class InterviewBot(commands.AutoShardedBot):
         # nothing here reads messages or member lists.
         intents = discord.Intents.none()
         intents.guilds = True
+        self.sharding = Shards.of(config.discord.shard_count, config.discord.shard_ids)
+        sharding: dict[str, Any] = {}
+        if config.discord.shard_count:
+            sharding["shard_count"] = config.discord.shard_count
+        if self.sharding.ids is not None:
+            sharding["shard_ids"] = sorted(self.sharding.ids)
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -70,6 +77,7 @@ class InterviewBot(commands.AutoShardedBot):
             tree_cls=BotTree,
             allowed_mentions=discord.AllowedMentions.none(),
             guild_ready_timeout=config.discord.guild_ready_timeout,
+            **sharding,
         )
         self.config = config
         self.db = db
@@ -110,7 +118,14 @@ class InterviewBot(commands.AutoShardedBot):
         await self.sync_commands()
 
     async def sync_commands(self) -> bool:
-        """Sync the slash commands when their definition changed since the last sync; return whether it did."""
+        """Sync the slash commands when their definition changed since the last sync; return whether it did.
+
+        Of the processes of one bot, only those running shard 0 sync; of those, the first to record the new
+        definition's hash in the database (two may start together during a rolling restart).
+        """
+        if not self.sharding.syncs_commands:
+            log.info("slash commands are synced by the process running shard 0; not syncing")
+            return False
         guild = discord.Object(self.config.discord.dev_guild_id) if self.config.discord.dev_guild_id else None
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
@@ -120,11 +135,14 @@ class InterviewBot(commands.AutoShardedBot):
         )
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
         key = f"command_hash:{guild.id if guild else 'global'}:{self.application_id}"
-        if await self.db.get_meta(key) == digest:
+        if not await self.db.claim_meta(key, digest):
             log.info("slash commands unchanged since the last sync; not syncing")
             return False
-        synced = await self.tree.sync(guild=guild)
-        await self.db.set_meta(key, digest)
+        try:
+            synced = await self.tree.sync(guild=guild)
+        except BaseException:
+            await self.db.forget_meta(key, digest)  # not synced after all: the next start tries again
+            raise
         log.info("synced %d slash commands %s", len(synced), f"to server {guild.id}" if guild else "globally")
         return True
 

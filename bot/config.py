@@ -28,11 +28,19 @@ class DiscordConfig:
     dev_guild_id: int = 0
     api_base: str = ""
     guild_ready_timeout: float = 2.0
+    shard_count: int = 0
+    shard_ids: tuple[int, ...] = ()
 
     def validate(self) -> None:
         """Raise ValueError, saying what to fix, if a setting is not allowed."""
         if self.dev_guild_id < 0:
             raise ValueError("dev_guild_id must be a Discord server id (a positive number) or 0")
+        if self.shard_count < 0:
+            raise ValueError("shard_count must be a positive number, or 0 for Discord's recommendation")
+        if self.shard_ids and not self.shard_count:
+            raise ValueError("shard_ids needs shard_count: the shards this process runs are out of how many")
+        if any(not 0 <= i < self.shard_count for i in self.shard_ids) or len(set(self.shard_ids)) < len(self.shard_ids):
+            raise ValueError(f"shard_ids must be different numbers from 0 to {self.shard_count - 1}")
         if self.api_base and not self.api_base.startswith(("http://", "https://")):
             raise ValueError("api_base must start with http:// or https://")
         if not 0 < self.guild_ready_timeout <= 60:

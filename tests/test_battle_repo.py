@@ -1,4 +1,4 @@
-"""The battle repository on a real migrated SQLite file: joining, clicks, closing rounds, ending battles."""
+"""The battle repository on a real migrated database: joining, clicks, closing rounds, ending battles."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 
 from bot.core.battle import BattleInProgress
 from bot.core.choices import MultipleChoice
+from bot.core.shards import Shards
 from bot.repos.battle import BattleRepo, Click, Join
 
 NOW = datetime(2026, 11, 22, 18, 0, tzinfo=UTC)
@@ -161,6 +162,17 @@ async def test_end_interrupted_ends_every_unfinished_battle_once(repo, db):
     assert await db.fetchall("SELECT * FROM battle_answers") == []
     assert (await repo.get_round(running.id, 1)).closed_at is None  # and it was never scored
     assert await score_rows(db) == []
+
+
+async def test_a_process_ends_only_the_interrupted_battles_of_its_shards(repo):
+    on = {shard: (shard << 22) | 7 for shard in range(4)}  # a server id on each shard of 4
+    battles = {shard: await repo.create(
+        guild_id=guild, channel_id=guild + 1, host_id=HOST, chapter_key=None, rounds=3, seconds=10,
+        scoring="flat", now=NOW, lobby_until=NOW,
+    ) for shard, guild in on.items()}  # fmt: skip
+    ended = await repo.end_interrupted(NOW, Shards.of(4, [1, 3]))
+    assert sorted(b.id for b in ended) == [battles[1].id, battles[3].id]
+    assert [(await repo.get(battles[s].id)).state for s in (0, 2)] == ["lobby", "lobby"]  # another process's
 
 
 @pytest.mark.parametrize("fast", [True, False], ids=["batched-first-clicks", "one-transaction-each"])

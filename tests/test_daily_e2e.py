@@ -278,7 +278,13 @@ async def test_a_restart_between_claim_and_send_posts_once(env):
     crashed = await env.cog.repo.claim(settings, day, "crashed-run", env.clock.now)
     await env.stop()
     env.clock.now += timedelta(minutes=1)
-    await env.start()  # the start-up catch-up takes the stale claim over
+    await env.start()
+    # Within its lease the claim stands (that run might be another process still sending): nothing is posted,
+    # and the poster looks again once the lease is over.
+    assert env.posts(channel) == []
+    assert channel.id in env.cog.poster._later
+    env.clock.now += daily.CLAIM_LEASE
+    assert (await env.cog.poster.post_daily(channel.id, env.clock.now)).status == "posted"  # what that look does
     [post] = env.posts(channel)
     stored = await env.cog.repo.post_on(channel.id, day)
     assert (stored.id, stored.state, stored.message_id) == (crashed.id, "posted", post.id)

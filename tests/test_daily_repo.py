@@ -11,7 +11,7 @@ import pytest
 
 from bot.core import daily
 from bot.core.errors import AlreadyAnswered
-from bot.db import Database
+from bot.db import Database, open_database
 from bot.repos.daily import DailyChannel, DailyRepo, PostClosed
 
 GUILD = 1001
@@ -79,8 +79,11 @@ async def test_one_claim_per_channel_and_day_and_stale_claims_can_be_taken_over(
     # After the lease, a claim of this run that never sent is stale.
     again = await repo.claim(channel, day, "run-1", NOW + daily.CLAIM_LEASE + timedelta(seconds=1))
     assert again is not None and again.id == first.id
-    # A claim of another run (that crashed between claim and send) is taken over at once, same id.
-    restarted = await repo.claim(channel, day, "run-2", NOW + daily.CLAIM_LEASE + timedelta(seconds=2))
+    # Another run (another process, or a restart) leaves a claim alone while it is within its lease: the claim
+    # decides who sends, not the process. After the lease it takes it over, same id.
+    later = NOW + daily.CLAIM_LEASE + timedelta(seconds=2)
+    assert await repo.claim(channel, day, "run-2", later) is None
+    restarted = await repo.claim(channel, day, "run-2", later + daily.CLAIM_LEASE)
     assert restarted is not None and restarted.id == first.id and restarted.claim_token == "run-2"
     assert not await repo.mark_posted(again, 555, NOW)  # run-1 lost it
     assert await repo.mark_posted(restarted, 555, NOW)
@@ -93,6 +96,24 @@ async def test_concurrent_claims_give_exactly_one_winner(repo):
     channel = await make_channel(repo)
     results = await asyncio.gather(*(repo.claim(channel, date(2026, 3, 9), "run-1", NOW) for _ in range(5)))
     assert sum(r is not None for r in results) == 1
+
+
+async def test_processes_claiming_at_once_give_exactly_one_winner(repo, db_target):
+    """Each process has its own connection; on PostgreSQL their claims truly run at the same time."""
+    if repo.db.dialect == "sqlite":
+        pytest.skip("one process per SQLite file")
+    channels = [await make_channel(repo, 3000 + n) for n in range(20)]
+    others = [await open_database(db_target) for _ in range(3)]
+    try:
+        runs = [DailyRepo(db) for db in (repo.db, *others)]
+        results = await asyncio.gather(
+            *(run.claim(c, date(2026, 3, 9), f"run-{n}", NOW) for c in channels for n, run in enumerate(runs))
+        )
+    finally:
+        for db in others:
+            await db.close()
+    winners = [r for r in results if r is not None]
+    assert sorted(w.channel_id for w in winners) == [c.channel_id for c in channels]  # one per channel
 
 
 async def test_a_released_claim_is_claimed_again_with_its_question(repo, library):

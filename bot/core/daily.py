@@ -7,12 +7,14 @@ the change (02:30 in New York on 2026-03-08 is 07:30 UTC, shown as 03:30 EDT), a
 fall-back day is its first occurrence (fold 0), as APScheduler's CronTrigger fires it first.
 
 Claims: a post is claimed in the database before it is sent (state 'claimed', a claim token per bot run,
-claimed_at) and released (state 'failed') if sending fails, so a retry can post. A claim without a message is
-stale, and may be taken over, when it was made by another run of the bot (one process per database: that run
-is gone, it crashed between claim and send) or when it is older than `CLAIM_LEASE` (a send stuck in this
-run). The message is sent with a nonce derived from the post id (discord.py sets `enforce_nonce`), and a
-taken-over claim keeps its id and question, so a retry after a send that did reach Discord returns that
-message instead of posting a second one.
+claimed_at) and released (state 'failed') if sending fails, or the bot stops mid-send, so a retry can post.
+The claim decides, not the process: several processes may run at once (each its own shards, and two with the
+same shards while a rolling restart overlaps them), and a claim without a message is taken over only when it
+is older than `CLAIM_LEASE`, whichever run made it (one that crashed between claim and send, or a send stuck).
+Until then the claim stands, and whoever found it looks again once the lease is over. The message is sent
+with a nonce derived from the post id (discord.py sets `enforce_nonce`), and a taken-over claim keeps its id
+and question, so a retry after a send that did reach Discord returns that message instead of posting a
+second one.
 """
 
 from __future__ import annotations

@@ -43,3 +43,6 @@ class Shards:
     def syncs_commands(self) -> bool:
         """Whether this process syncs the slash commands: it runs shard 0."""
         return self.ids is None or 0 in self.ids
+
+
+EVERY_SHARD = Shards()  # one process alone: it runs every shard and owns every server

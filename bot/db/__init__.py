@@ -10,7 +10,7 @@ rows read the same whichever backend stored them.
 Both backends keep the model the repositories were written for: in one process, one connection writes, and a
 lock lets one statement or transaction through at a time, so a transaction's reads and writes never interleave
 with another's. Between processes sharing a PostgreSQL database, single-statement claims decide (a daily post's
-claim, a first answer's unique key); each process owns its shards' servers (bot.shards) for the rest.
+claim, a first answer's unique key); each process owns its shards' servers (bot.sharding) for the rest.
 
 Migrations are numbered SQL files: `migrations/NNN_name.sql` for SQLite and `migrations/postgres/NNN_name.sql`
 for PostgreSQL, the same numbers and names in both. The schema version lives in the database (SQLite: `PRAGMA

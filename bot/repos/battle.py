@@ -26,6 +26,7 @@ from bot.core.battle import (
     standings,
 )
 from bot.core.choices import MultipleChoice
+from bot.core.shards import EVERY_SHARD, Shards
 from bot.db import Database, Row, from_iso, utc_iso
 from bot.repos import row_to
 from bot.repos.battle_clicks import CLICK_STATUS, FirstClicks
@@ -350,17 +351,23 @@ class BattleRepo:
         )
         return changed == 1
 
-    async def end_interrupted(self, now: datetime) -> list[Battle]:
-        """End every battle left unfinished by a previous run of the bot and return them."""
-        async with (
-            self.db.transaction() as conn,
-            conn.execute(
+    async def end_interrupted(self, now: datetime, shards: Shards = EVERY_SHARD) -> list[Battle]:
+        """End every battle on `shards`' servers left unfinished by a previous run of the bot and return them.
+
+        Only the process that runs a server's shard runs its battles: another process's are left alone.
+        """
+        async with self.db.transaction() as conn:
+            unfinished = await conn.execute("SELECT id, guild_id FROM battles WHERE state <> 'ended'")
+            ids = [row["id"] for row in await unfinished.fetchall() if shards.owns(row["guild_id"])]
+            if not ids:
+                return []
+            marks = ", ".join("?" for _ in ids)
+            ended = await conn.execute(
                 "UPDATE battles SET state = 'ended', ended_at = ?, end_reason = 'restart'"
-                " WHERE state <> 'ended' RETURNING *",
-                (utc_iso(now),),
-            ) as cur,
-        ):
-            rows = await cur.fetchall()
+                f" WHERE state <> 'ended' AND id IN ({marks}) RETURNING *",
+                (utc_iso(now), *ids),
+            )
+            rows = await ended.fetchall()
         return [Battle.from_row(r) for r in rows]
 
     async def finished_rounds(self, battle_id: int) -> int:

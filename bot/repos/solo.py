@@ -12,6 +12,7 @@ from bot.core import review
 from bot.core.choices import MultipleChoice
 from bot.core.errors import AlreadyAnswered, NotAllowed
 from bot.core.quiz import QuizEnded, Score, SessionMode, elapsed_seconds, score
+from bot.core.shards import EVERY_SHARD, Shards
 from bot.db import Connection, Database, Row, from_iso, utc_iso
 from bot.repos import row_to
 
@@ -172,8 +173,16 @@ class SoloRepo:
         assert updated is not None
         return updated
 
-    async def expire_idle(self, cutoff: datetime, now: datetime, *, session_id: int | None = None) -> list[int]:
-        """Time out every active session (or only `session_id`) idle since `cutoff` or earlier; return their ids."""
+    async def expire_idle(
+        self, cutoff: datetime, now: datetime, *, session_id: int | None = None, shards: Shards = EVERY_SHARD
+    ) -> list[int]:
+        """Time out every active session (or only `session_id`) idle since `cutoff` or earlier; return their ids.
+
+        The sweep of every session takes only those started on `shards`' servers (and, for the process that
+        runs shard 0, in direct messages): the process that shows a session's message closes it.
+        """
+        if session_id is None and not shards.everything:
+            return await self._expire_owned(cutoff, now, shards)
         rows = await self.db.fetchall(
             "UPDATE solo_sessions SET status = 'timed_out', ended_at = :now"
             " WHERE status = 'active' AND last_activity <= :cutoff"
@@ -182,6 +191,22 @@ class SoloRepo:
             {"now": utc_iso(now), "cutoff": utc_iso(cutoff), "session_id": session_id},
         )
         return sorted(row["id"] for row in rows)
+
+    async def _expire_owned(self, cutoff: datetime, now: datetime, shards: Shards) -> list[int]:
+        async with self.db.transaction() as conn:
+            idle = await conn.execute(
+                "SELECT id, guild_id FROM solo_sessions WHERE status = 'active' AND last_activity <= ?",
+                (utc_iso(cutoff),),
+            )
+            ids = [row["id"] for row in await idle.fetchall() if shards.owns(row["guild_id"])]
+            if not ids:
+                return []
+            marks = ", ".join("?" for _ in ids)
+            expired = await conn.execute(
+                f"UPDATE solo_sessions SET status = 'timed_out', ended_at = ? WHERE id IN ({marks}) RETURNING id",
+                (utc_iso(now), *ids),
+            )
+            return sorted(row["id"] for row in await expired.fetchall())
 
 
 def _check_open(session: SoloSession | None, user_id: int) -> None:

@@ -2,8 +2,9 @@
 
 Exactly one post per channel and local date: the post is claimed in the database before it is sent and
 released when sending fails (see bot.core.daily for the claim and lease rules), so a second scheduler fire,
-a restart at the posting minute or a reconnect finds the claim and does nothing. The scheduler only calls
-`post_daily` with the bot's clock; tests call it with any `now`.
+a restart at the posting minute, a reconnect or another process running the same shards finds the claim and
+does nothing. A process schedules only the channels of the servers on its shards (bot.core.shards). The
+scheduler only calls `post_daily` with the bot's clock; tests call it with any `now`.
 
 Failures: discord.py already retries 429s and some 5xx answers; a send that still fails releases the claim
 and is retried here with backoff, then again a few minutes later while the grace window lasts. A channel
@@ -62,7 +63,7 @@ class DailyPoster:
     def __init__(self, bot: InterviewBot, repo: DailyRepo) -> None:
         self.bot = bot
         self.repo = repo
-        # Names this run of the bot in its claims: another run's claim without a message is a crashed one.
+        # Names this run of the bot in its claims (a second fire of this run finds its own claim and waits).
         self.token = uuid.uuid4().hex
         self.retry_delays: tuple[float, ...] = (2.0, 5.0, 15.0)
         self.retry_later = 300.0
@@ -100,12 +101,16 @@ class DailyPoster:
         if task is not None:
             task.cancel()
 
+    async def owned_channels(self) -> list[DailyChannel]:
+        """Return the enabled daily channels of the servers on this process's shards."""
+        return [c for c in await self.repo.channels() if self.bot.sharding.owns(c.guild_id)]
+
     async def rebuild(self) -> int:
         """Make the cron jobs match the database (the source of truth); return how many there are."""
         for job in self.bot.scheduler.get_jobs():
             if job.id.startswith(JOB_PREFIX):
                 job.remove()
-        channels = await self.repo.channels()
+        channels = await self.owned_channels()
         for channel in channels:
             self.schedule(channel)
         return len(channels)
@@ -127,8 +132,8 @@ class DailyPoster:
             log.exception("the daily post of channel %s failed", channel_id)
 
     async def catch_up(self, now: datetime) -> dict[int, Outcome]:
-        """Post every channel's latest question that is missing and still within the grace window."""
-        channels = await self.repo.channels()
+        """Post every owned channel's latest question that is missing and still within the grace window."""
+        channels = await self.owned_channels()
         outcomes = await asyncio.gather(*(self._catch_up_one(c.channel_id, now) for c in channels))
         return {c.channel_id: o for c, o in zip(channels, outcomes, strict=True)}
 
@@ -173,7 +178,12 @@ class DailyPoster:
         for attempt in range(len(self.retry_delays) + 1):
             post = await self.repo.claim(channel, day, self.token, now)
             if post is None:
-                return Outcome("exists", await self.repo.post_on(channel.channel_id, day))
+                existing = await self.repo.post_on(channel.channel_id, day)
+                if existing is not None and existing.state == "claimed" and existing.claim_token != self.token:
+                    # Another process is sending it (or crashed doing so): look again when its lease is over.
+                    wait = existing.claimed_at + daily.CLAIM_LEASE - now
+                    self._retry_later(channel.channel_id, max(wait.total_seconds(), 0) + 1)
+                return Outcome("exists", existing)
             try:
                 post = await self.repo.assign(post, self.bot.library, self.bot.rng)
                 message = await self._send(channel, post)
@@ -250,13 +260,13 @@ class DailyPoster:
             return
         await self.repo.set_thread(post.id, thread.id)
 
-    def _retry_later(self, channel_id: int) -> None:
-        """Try the channel's post again in a few minutes (it is not dropped while the grace window lasts)."""
+    def _retry_later(self, channel_id: int, delay: float | None = None) -> None:
+        """Try the channel's post again in a few minutes, or `delay` seconds (not dropped while the grace lasts)."""
         if channel_id in self._later and not self._later[channel_id].done():
             return
 
         async def retry() -> None:
-            await asyncio.sleep(self.retry_later)
+            await asyncio.sleep(self.retry_later if delay is None else delay)
             self._later.pop(channel_id, None)
             await self.fire(channel_id)
 

@@ -105,16 +105,16 @@ class DailyRepo:
     async def claim(self, channel: DailyChannel, day: date, token: str, now: datetime) -> Post | None:
         """Claim the channel's post of `day` for this bot run; None when it is posted or being posted.
 
-        A failed (released) claim is claimed again; a 'claimed' one only when it is stale: made by another
-        bot run, or older than the lease (see bot.core.daily). A re-claimed post keeps its id and question.
+        A failed (released) claim is claimed again; a 'claimed' one only once it is older than the lease,
+        whoever made it (see bot.core.daily). A re-claimed post keeps its id and question. One statement: of
+        processes claiming at once, exactly one gets the post.
         """
         row = await self.db.fetchone(
             "INSERT INTO daily_posts (channel_id, guild_id, local_date, state, claim_token, claimed_at)"
             " VALUES (?, ?, ?, 'claimed', ?, ?)"
             " ON CONFLICT (channel_id, local_date) DO UPDATE SET state = 'claimed',"
             " claim_token = excluded.claim_token, claimed_at = excluded.claimed_at"
-            " WHERE daily_posts.state = 'failed' OR (daily_posts.state = 'claimed'"
-            " AND (daily_posts.claim_token != excluded.claim_token OR daily_posts.claimed_at < ?))"
+            " WHERE daily_posts.state = 'failed' OR (daily_posts.state = 'claimed' AND daily_posts.claimed_at < ?)"
             " RETURNING *",
             (channel.channel_id, channel.guild_id, day.isoformat(), token, utc_iso(now), utc_iso(now - CLAIM_LEASE)),
         )

@@ -124,7 +124,7 @@ async def install(bot: InterviewBot) -> None:
     """
     cog = Battles(bot)
     await bot.add_cog(cog)
-    interrupted = await cog.repo.end_interrupted(bot.clock())
+    interrupted = await cog.repo.end_interrupted(bot.clock(), bot.sharding)
     if interrupted:
         log.info("ended %d battle(s) interrupted by a restart", len(interrupted))
         cog.in_background(announce_interrupted(cog, interrupted), name="battle-interrupted")

@@ -88,7 +88,7 @@ class SoloQuizzes(commands.Cog, name="SoloQuizzes"):
         """
         now = self.bot.clock()
         cutoff = now - timedelta(seconds=self.timeout)
-        expired = await self.repo.expire_idle(cutoff, now, session_id=session_id)
+        expired = await self.repo.expire_idle(cutoff, now, session_id=session_id, shards=self.bot.sharding)
         for expired_id in expired:
             log.info("solo session %s timed out", expired_id)
             await self._close_timed_out(expired_id)
