@@ -245,6 +245,14 @@ class StandIn:
         channel_id = channel if isinstance(channel, int) else channel.id
         return [m for m in self.messages.values() if m.channel_id == channel_id and not m.deleted and not m.ephemeral]
 
+    def private_messages(self, member: Member) -> list[StoredMessage]:
+        """Return the ephemeral messages only `member` sees (their interactions' responses), oldest first."""
+        return [
+            m
+            for m in self.messages.values()
+            if m.ephemeral and not m.deleted and m.interaction is not None and m.interaction.member is member
+        ]
+
     def max_requests_per_second(self, method: str | None = None, route: str | None = None, window: float = 1.0) -> int:
         """Return the most requests made within any `window` seconds."""
         times = sorted(r.time for r in self.requests(method, route))
