@@ -117,6 +117,8 @@ class StandIn:
         self.member: Member = self.guild.add_member("tester")
         # Discord refuses a callback later than this many seconds after delivery (None: never).
         self.interaction_deadline = interaction_deadline
+        # An interaction's token edits its response and sends followups for 15 minutes after delivery.
+        self.token_lifetime = 15 * 60.0
         # Answer a body that breaks the contract with 400 Invalid Form Body, as Discord would.
         self.reject_invalid = True
 
@@ -532,6 +534,8 @@ class StandIn:
         handle = next((h for h in self.interactions if h.token == token), None)
         if handle is None or handle.callback is None or app != str(self.world.application_id):
             raise DiscordError(404, 10015, "Unknown Webhook")
+        if record.time - handle.delivered_at > self.token_lifetime:
+            raise DiscordError(401, 50027, "Invalid Webhook Token")
         return handle
 
     def _webhook_message(self, record: RecordedRequest) -> StoredMessage:
