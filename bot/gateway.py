@@ -1,10 +1,11 @@
 """The bot's side of Discord's gateway: keep every connection on the configured gateway; explain fatal closes.
 
 discord.py asks `GET /gateway/bot` (on the configured API, `discord.api_base`) for the gateway URL only when it
-first connects. When Discord ends a session (op 9 after a failed RESUME, or a reconnect after a close) it
-connects again to its built-in default, `wss://gateway.discord.gg`: behind a self-hosted or proxied API the
-bot would never hear another event. `keep_configured_gateway` sends those connections to the gateway the
-configured API named. After a few close codes discord.py gives up; `close_code_message` tells the operator why.
+first connects, and not at all when the shard count is configured (it then asks here). When Discord ends a
+session (op 9 after a failed RESUME, or a reconnect after a close) it connects again to its built-in default,
+`wss://gateway.discord.gg`: behind a self-hosted or proxied API the bot would never hear another event.
+`keep_configured_gateway` sends those connections to the gateway the configured API named. After a few close
+codes discord.py gives up; `close_code_message` tells the operator why.
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ def keep_configured_gateway(http: discord.http.HTTPClient) -> None:
 
     async def ws_connect(url: str, **kwargs: Any) -> Any:
         target = yarl.URL(url)
+        if not configured and _origin(target) == default:
+            # With its shard count configured, discord.py connects to its default without asking: ask now.
+            await get_bot_gateway()
         if configured and _origin(target) == default and _origin(configured[0]) != default:
             target = configured[0].with_query(target.query)
             log.debug("connecting to the configured gateway %s instead of discord.py's default", _origin(target))

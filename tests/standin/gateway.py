@@ -2,6 +2,10 @@
 
 Frames are plain JSON text: discord.py asks for `compress=zlib-stream` but inflates only binary frames.
 Sessions outlive their connections, so a bot that lost its connection RESUMEs and gets what it missed.
+
+Shards: a session identifies as shard [id, count] and gets the servers of that shard, `(guild_id >> 22) %
+count == id`, as Discord sends them; a server's events go to the newest connected session of its shard (so of
+two processes running the same shard, the one that identified last gets them).
 """
 
 from __future__ import annotations
@@ -32,6 +36,16 @@ class Session:
     sent: list[dict[str, Any]] = field(default_factory=list)
     ws: web.WebSocketResponse | None = None
 
+    def serves(self, guild_id: int) -> bool:
+        """Whether Discord sends this server's events to this session's shard."""
+        shard_id, count = self.shard
+        return (guild_id >> 22) % count == shard_id
+
+    @property
+    def connected(self) -> bool:
+        """Whether the session has an open connection."""
+        return self.ws is not None and not self.ws.closed
+
 
 class Gateway:
     """The websocket side of the stand-in; the latest identified session is the bot's."""
@@ -55,11 +69,18 @@ class Gateway:
         """Whether a bot holds an open session."""
         return self.session is not None and self.session.ws is not None
 
+    def session_for(self, guild_id: int) -> Session | None:
+        """Return the session a server's events go to: the newest connected one of its shard, else the newest."""
+        serving = [s for s in self._sessions.values() if s.serves(guild_id)]
+        connected = [s for s in serving if s.connected]
+        return (connected or serving or [None])[-1]
+
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send an event to the bot; while it is reconnecting, it gets it on RESUME."""
-        if self.session is None:
-            raise RuntimeError("no bot has identified with the stand-in yet")
-        await self._send_event(self.session, event, data)
+        """Send an event to the bot (to its server's shard); while it is reconnecting, it gets it on RESUME."""
+        session = self.session if "guild_id" not in data else self.session_for(int(data["guild_id"]))
+        if session is None:
+            raise RuntimeError("no bot has identified with the stand-in yet (for this server's shard)")
+        await self._send_event(session, event, data)
 
     async def drop_connections(self, code: int = 4000) -> None:
         """Close every connection from Discord's side; after 4000 discord.py RESUMEs its session."""
@@ -109,7 +130,7 @@ class Gateway:
         ready = {
             "v": 10,
             "user": self.world.bot_user.payload() | {"verified": True, "mfa_enabled": False, "flags": 0},
-            "guilds": [{"id": str(g.id), "unavailable": True} for g in self.world.guilds],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in self.world.guilds if session.serves(g.id)],
             "session_id": session.id,
             "session_type": "normal",
             "resume_gateway_url": self.resume_url,
@@ -124,7 +145,8 @@ class Gateway:
         }
         await self._send_event(session, "READY", ready)
         for guild in self.world.guilds:
-            await self._send_event(session, "GUILD_CREATE", guild.gateway_payload())
+            if session.serves(guild.id):
+                await self._send_event(session, "GUILD_CREATE", guild.gateway_payload())
         return session
 
     async def _resume(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> Session | None:

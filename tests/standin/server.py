@@ -110,8 +110,12 @@ class StandIn:
     permissions (`member`), who is the default user of interactions. Build more through `world`.
     """
 
-    def __init__(self, *, app_name: str = "Test Bot", interaction_deadline: float | None = 3.0) -> None:
+    def __init__(
+        self, *, app_name: str = "Test Bot", interaction_deadline: float | None = 3.0, shard_count: int = 1
+    ) -> None:
         self.world = World(app_name)
+        # What GET /gateway/bot recommends; a bot that sets its own shard_count identifies as [id, that count].
+        self.shard_count = shard_count
         self.guild: Guild = self.world.add_guild("Test Guild")
         self.channel: Channel = self.guild.add_text_channel("general")
         self.member: Member = self.guild.add_member("tester")
@@ -457,7 +461,7 @@ class StandIn:
 
     async def _get_gateway(self, request: web.Request) -> web.Response:
         limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-        return json_response({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+        return json_response({"url": self.gateway_url, "shards": self.shard_count, "session_start_limit": limit})
 
     async def _get_commands(self, request: web.Request) -> web.Response:
         return json_response(self.commands.get(self._command_scope(request[RECORD]), []))

@@ -459,9 +459,19 @@ class World:
         self.users.append(user)
         return user
 
-    def add_guild(self, name: str, *, bot_permissions: Permissions = DEFAULT_BOT) -> Guild:
-        """Add a guild the bot is in: @everyone, the bot's managed role, an owner and the bot's member."""
-        guild = Guild(snowflake(), name, self)
+    def add_guild(
+        self, name: str, *, bot_permissions: Permissions = DEFAULT_BOT, shard: tuple[int, int] | None = None
+    ) -> Guild:
+        """Add a guild the bot is in: @everyone, the bot's managed role, an owner and the bot's member.
+
+        `shard` (id, count) gives it an id on that shard: its timestamp moved on by less than `count` ms.
+        """
+        guild_id = snowflake()
+        if shard is not None:
+            shard_id, count = shard
+            moment = guild_id >> 22
+            guild_id = ((moment + (shard_id - moment) % count) << 22) | (guild_id & ((1 << 22) - 1))
+        guild = Guild(guild_id, name, self)
         guild.roles.append(Role(guild.id, "@everyone", DEFAULT_EVERYONE))
         bot_role = guild.add_role(self.app_name, bot_permissions)
         bot_role.bot_id = self.bot_user.id
