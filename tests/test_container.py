@@ -16,6 +16,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.config import load_config
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -61,3 +63,25 @@ def test_compose_keeps_the_data_on_a_volume_and_the_token_in_an_env_file():
     # The env file holds the token: it stays out of the repository and of the image.
     assert ".env" in (ROOT / ".gitignore").read_text().splitlines()
     assert ".env" in (ROOT / ".dockerignore").read_text().splitlines()
+
+
+def test_the_scale_profile_runs_postgresql_and_one_process_per_shard(tmp_path):
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    assert "profiles" not in services["bot"]  # `docker compose up -d` stays the one SQLite process
+    scaled = {name: s for name, s in services.items() if "scale" in s.get("profiles", [])}
+    assert scaled.keys() == {"postgres", "bot-0", "bot-1"}
+    assert "interview-postgres:/var/lib/postgresql/data" in scaled["postgres"]["volumes"]
+    owned = []
+    for name in ("bot-0", "bot-1"):
+        bot = scaled[name]
+        assert bot["env_file"] == ".env" and "DISCORD_TOKEN" not in json.dumps(bot.get("environment", {}))
+        assert bot["depends_on"]["postgres"]["condition"] == "service_healthy"
+        (mount,) = bot["volumes"]
+        source, target, _ = mount.split(":")
+        assert target == "/data/config.toml"
+        config = load_config(ROOT / source)
+        assert config.database.url.startswith("postgresql://bot@postgres:5432/")
+        assert ":" not in config.database.url.split("@")[0].removeprefix("postgresql://")  # no password here
+        owned += [(config.discord.shard_count, i) for i in config.discord.shard_ids]
+    assert sorted(owned) == [(2, 0), (2, 1)]  # every shard, once
