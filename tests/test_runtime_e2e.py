@@ -94,17 +94,30 @@ def plain(log: bytes) -> list[str]:
     return re.sub(r"\x1b\[[0-9;]*m", "", log.decode()).splitlines()
 
 
+async def read_log_until(stream: asyncio.StreamReader, wanted: str, timeout: float) -> bytes:  # noqa: ASYNC109
+    """Read a process's log until a line contains `wanted`; return what was read (the caller keeps it)."""
+    read = b""
+    async with asyncio.timeout(timeout):
+        while line := await stream.readline():
+            read += line
+            if any(wanted in text for text in plain(line)):
+                return read
+    raise AssertionError(f"the log ended without {wanted!r}:\n{read.decode()}")
+
+
 async def test_cli_run_connects_answers_and_stops_cleanly_on_sigterm(tmp_path: Path):
     async with running_standin() as standin, cli_run(standin, tmp_path, "DEBUG") as process:
         await standin.wait_until(lambda: standin.commands.get(None), timeout=30)
         await standin.wait_until(lambda: standin.gateway.connected or None, timeout=10)
-        await asyncio.sleep(0.5)  # the process's on_ready follows GUILD_CREATE by guild_ready_timeout
+        # The process's on_ready follows GUILD_CREATE by guild_ready_timeout; discord.py logs its dispatch.
+        assert process.stderr is not None
+        before = await read_log_until(process.stderr, "Dispatching event ready", timeout=10)
         handle = await standin.slash("help")
         callback = await handle.response(timeout=10)
         assert callback.message is not None and callback.message.embeds
         process.send_signal(signal.SIGTERM)
         output, errors = await asyncio.wait_for(process.communicate(), timeout=20)
-    text = "\n".join(plain(output) + plain(errors))
+    text = "\n".join(plain(output) + plain(before + errors))
     assert process.returncode == 0, text
     assert "logging in using static token" in text and "received SIGTERM; closing" in text
     assert TOKEN not in text

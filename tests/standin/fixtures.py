@@ -74,10 +74,30 @@ class ErrorCollector(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.ERROR)
         self.records: list[logging.LogRecord] = []
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        """Keep the record."""
+        """Keep the record (and wake whoever waits for one; the record may come from another thread)."""
         self.records.append(record)
+        waiters, self._waiters = self._waiters, []
+        for loop, future in waiters:
+            loop.call_soon_threadsafe(_wake, future)
+
+    async def wait(self, count: int = 1, timeout: float = 5.0) -> list[logging.LogRecord]:  # noqa: ASYNC109
+        """Wait until `count` records were kept; return them.
+
+        For a test that expects an error the bot only logs: no request or gateway frame follows it.
+        """
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(timeout):
+                while len(self.records) < count:
+                    future = loop.create_future()
+                    self._waiters.append((loop, future))
+                    await future
+        except TimeoutError:
+            raise TimeoutError(f"{len(self.records)} of {count} error records within {timeout} s") from None
+        return self.records[:count]
 
     def messages(self) -> list[str]:
         """Return each record as `logger: message` with its exception's last line."""
@@ -88,6 +108,11 @@ class ErrorCollector(logging.Handler):
                 text += f" ({type(record.exc_info[1]).__name__}: {record.exc_info[1]})"
             found.append(text)
         return found
+
+
+def _wake(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 @contextlib.contextmanager

@@ -26,7 +26,7 @@ from .interactions import (
     InteractionHandle,
 )
 from .messages import is_empty, new_message, write_message
-from .records import LOADING, RecordedRequest, StoredMessage, UploadedFile, Violation
+from .records import LOADING, RecordedRequest, StoredMessage, UploadedFile, Violation, next_order
 from .world import Channel, Guild, Permissions, snowflake
 
 if TYPE_CHECKING:
@@ -123,6 +123,7 @@ class RestApi:
         # Send the answer completely before telling the test, which may then deliver the next event.
         await response.prepare(request)
         await response.write_eof()
+        record.answered_order = next_order()
         record.answered.set()
         self.standin._notify()
         return response

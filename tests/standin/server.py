@@ -50,10 +50,6 @@ from .rest import API_PREFIX, RestApi
 from .world import Channel, Guild, Member, Role, World
 
 T = TypeVar("T")
-# How long a click waits after the bot got the HTTP answer that carries the message: discord.py registers
-# the message's view only after reading that answer. Answering first has sufficed in every run measured
-# (0 s here passed 60 of 60); this is a margin for an answer the bot reads in more than one piece.
-VIEW_SETTLE_SECONDS = 0.01
 
 
 class StandIn:
@@ -139,10 +135,11 @@ class StandIn:
         await self.gateway.drop_connections(code)
 
     async def announce(self, *changed: Channel | Role | Member) -> None:
-        """Tell the connected bot about world objects added or changed since it connected.
+        """Tell the connected bot about world objects added or changed since it connected; return once it knows.
 
         Sends CHANNEL_CREATE (THREAD_CREATE), GUILD_ROLE_CREATE or GUILD_MEMBER_UPDATE; discord.py takes a
-        CREATE for an id it knows as a replacement, so this serves for changes too.
+        CREATE for an id it knows as a replacement, so this serves for changes too. Then waits for the bot's
+        acknowledgement (`wait_for_ack`), unless the bot has closed its session.
         """
         for item in changed:
             if isinstance(item, Channel):
@@ -152,6 +149,8 @@ class StandIn:
                 await self.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": item.payload()})
             else:
                 await self.dispatch("GUILD_MEMBER_UPDATE", item.payload() | {"guild_id": str(item.guild.id)})
+        if self.gateway.session is not None and not self.gateway.session.ended:
+            await self.wait_for_ack()
 
     # Waiting and queries
 
@@ -170,6 +169,24 @@ class StandIn:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), remaining)
         return result
+
+    async def wait_for_ack(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Wait until the bot has taken in every gateway event sent so far, by its own acknowledgement.
+
+        The stand-in asks the bot for a heartbeat, as Discord may, and waits for the one that carries the
+        sequence number of the last event: discord.py updates its state from each event (a channel, a
+        thread, a role; an interaction it hands to its command tree or a view) before it reads the next
+        frame. While the bot reconnects, this waits for it to resume. Raises TimeoutError if no
+        acknowledgement comes within `timeout` seconds, RuntimeError if no bot is there to give one.
+        """
+        await self._acknowledged(timeout=timeout)
+
+    async def _acknowledged(self, *, after: int = -1, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        try:
+            async with asyncio.timeout(timeout):
+                await self.gateway.acknowledged(after=after)
+        except TimeoutError:
+            raise TimeoutError(f"stand-in: the bot did not acknowledge the gateway within {timeout} s") from None
 
     def requests(self, method: str | None = None, route: str | None = None) -> list[RecordedRequest]:
         """Return the recorded requests, optionally of one method and route template."""
@@ -300,10 +317,17 @@ class StandIn:
         return handle
 
     async def _seen_by_bot(self, request: RecordedRequest | None) -> None:
-        """Wait until the bot has the answer to `request` (and has registered a view it carried)."""
+        """Wait until the bot has the answer to `request` and has registered a view it carried.
+
+        discord.py registers a message's view in the task that made the request, in the step that reads
+        the answer; the answer is sent completely before `answered` is set. The bot's answer to a heartbeat
+        asked after that takes its event loop through that step first, so the click that follows finds the
+        view. A bot that is reconnecting gets the click when it resumes, well after the answer.
+        """
         if request is not None:
             await request.answered.wait()
-            await asyncio.sleep(VIEW_SETTLE_SECONDS)
+            if self.gateway.session is not None and self.gateway.session.live:
+                await self._acknowledged(after=request.answered_order)
 
     async def slash(
         self,
