@@ -24,7 +24,6 @@ websocket is `gateway.Gateway`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
 import time
 from collections.abc import Callable
@@ -160,14 +159,12 @@ class StandIn:
 
     async def wait_until(self, predicate: Callable[[], T | None], timeout: float = 5.0) -> T:  # noqa: ASYNC109
         """Wait until `predicate()` returns something truthy (checked on each request and gateway frame)."""
-        deadline = time.monotonic() + timeout
-        while not (result := predicate()):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"stand-in: condition not met within {timeout} s")
-            changed = self._changed
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), remaining)
+        try:
+            async with asyncio.timeout(timeout):
+                while not (result := predicate()):
+                    await self._changed.wait()
+        except TimeoutError:
+            raise TimeoutError(f"stand-in: condition not met within {timeout} s") from None
         return result
 
     async def wait_for_ack(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
