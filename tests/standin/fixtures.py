@@ -46,26 +46,33 @@ async def running_bot(
     token: str = TOKEN,
     timeout: float = 10.0,  # noqa: ASYNC109
 ) -> AsyncIterator[ClientT]:
-    """Run `bot.start()` in a task until `on_ready`, yield the bot, then close it.
+    """Log the bot in, connect it in a task until `on_ready`, yield the bot, then close it.
 
-    The bot must already point at the stand-in (`discord.http.Route.BASE = standin.api_base`). An error
-    while starting (login, setup_hook, command sync) is raised here instead of hanging.
+    `bot.start()` in two steps: `login()` (setup_hook, command sync) here, then `connect()` in a task. The
+    bot must already point at the stand-in (`discord.http.Route.BASE = standin.api_base`). An error while
+    starting (login, setup_hook, command sync, the gateway refusing it) is raised here instead of hanging.
     """
     if not discord.http.Route.BASE.startswith("http://127.0.0.1:"):
         raise RuntimeError(f"the bot would call {discord.http.Route.BASE}, not a stand-in")
-    task = asyncio.create_task(bot.start(token), name="standin-bot")
+    task: asyncio.Task[None] | None = None
+    ready: asyncio.Task[None] | None = None
     try:
         async with asyncio.timeout(timeout):
-            while not bot.is_ready():
-                if task.done():
-                    task.result()  # raises what stopped the bot
-                    raise RuntimeError("the bot stopped before it was ready")
-                await asyncio.sleep(0.01)
+            await bot.login(token)
+            task = asyncio.create_task(bot.connect(), name="standin-bot")
+            ready = asyncio.create_task(bot.wait_until_ready(), name="standin-bot-ready")
+            await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+            if not ready.done():
+                task.result()  # raises what stopped the bot
+                raise RuntimeError("the bot stopped before it was ready")
         yield bot
     finally:
+        if ready is not None:
+            ready.cancel()
         await bot.close()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        if task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 class ErrorCollector(logging.Handler):
