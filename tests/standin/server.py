@@ -223,7 +223,7 @@ class StandIn:
     def late_interactions(self, deadline: float = 3.0) -> list[InteractionHandle]:
         """Return the interactions answered after `deadline` seconds, or unanswered for longer."""
         now = time.monotonic()
-        return [h for h in self.interactions if (h.latency if h.callback else now - h.delivered_at) > deadline]
+        return [h for h in self.interactions if (now - h.delivered_at if h.latency is None else h.latency) > deadline]
 
     def problems(self) -> list[str]:
         """Return what makes a test fail: contract violations, unmodeled routes, late interactions."""
