@@ -50,8 +50,8 @@ class HeartbeatRequest:
     answer: int | None = None
 
     def serves(self, seq: int, after: int) -> bool:
-        """Whether it was asked after event `seq` and after whatever happened at order `after`."""
-        return self.seq >= seq and self.order > after
+        """Whether it was asked after event `seq` and after order `after`, and answered as asked."""
+        return self.answer is not None and self.answer >= self.seq >= seq and self.order > after
 
 
 @dataclass(eq=False)
@@ -117,7 +117,7 @@ class Gateway:
             if session.live:
                 assert session.ws is not None
                 current = [r for r in session.asked if r.ws is session.ws]
-                if any(r.answer is not None and r.serves(seq, after) for r in current):
+                if any(r.serves(seq, after) for r in current):
                     return
                 # One request in flight at a time; whoever it does not serve waits for the next one.
                 if all(r.answer is not None for r in current):
