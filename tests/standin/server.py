@@ -16,6 +16,11 @@ not model (answered 404, as a typo'd route would be by Discord), and interaction
 The world, stored messages and synced commands outlive the bot, so a test can close the bot and start a
 new one against the same stand-in.
 
+Tests wait for what the bot does, never for a time: `handle.response()`, `wait_for_request()` and
+`wait_until()` for its requests, `wait_for_ack()` for its acknowledgement of the gateway events sent so far
+(`announce()` waits for it; a click waits until the bot has the view it clicks), `ErrorCollector.wait()`
+for an error it only logs.
+
 StandIn is the test's side: the world and what was recorded, gateway events, interactions, waiting and
 queries, faults. The HTTP side, which records, checks and answers each request, is `rest.RestApi`, and the
 websocket is `gateway.Gateway`.
