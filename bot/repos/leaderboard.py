@@ -125,13 +125,13 @@ class LeaderboardRepo:
             "min_graded": MIN_GRADED,
         }
         sql = {"points": _POINTS, "accuracy": _ACCURACY, "streak": _STREAK}[metric]
-        rows = await self.db.fetchall(sql, params)
+        rows = await self.db.read_fetchall(sql, params)
         entries = [row_to(Entry, r, reached_at=from_iso(r["reached_at"]) if r["reached_at"] else None) for r in rows]
         top = [e for e in entries if e.place is not None and e.place <= limit]
         mine = next((e for e in entries if e.user_id == me), None)
         if mine is None and metric == "accuracy":
             # Not ranked: show the caller how far they are from the minimum.
-            row = await self.db.fetchone(_MY_GRADED, params)
+            row = await self.db.read_fetchone(_MY_GRADED, params)
             if row is not None:
                 mine = row_to(Entry, row, place=None, reached_at=from_iso(row["reached_at"]))
         ranked = rows[0]["ranked"] if rows else 0

@@ -33,7 +33,7 @@ class StatsRepo:
         are left out: those answers are already counted where they were given.
         """
         stamp = utc_iso(since)
-        rows = await self.db.fetchall(
+        rows = await self.db.read_fetchall(
             "SELECT day, SUM(n) AS n FROM ("
             " SELECT substr(created_at, 1, 10) AS day, COUNT(*) AS n FROM score_events"
             "  WHERE guild_id = ? AND user_id = ? AND created_at >= ? GROUP BY day"
@@ -51,7 +51,7 @@ class StatsRepo:
 
     async def points(self, guild_id: int, user_id: int) -> Points:
         """Sum a member's points and count their right and graded answers in one server."""
-        row = await self.db.fetchone(
+        row = await self.db.read_fetchone(
             "SELECT COALESCE(SUM(points), 0) AS points, COALESCE(SUM(correct = 1), 0) AS correct,"
             " COUNT(correct) AS graded FROM score_events WHERE guild_id = ? AND user_id = ?",
             (guild_id, user_id),
