@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import random
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -11,7 +10,9 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.content.index import Library
+from bot.content.models import Chapter, Credit, Pack, Term
 from bot.core import daily
+from bot.core.choices import eligible
 from bot.core.daily import DailyError, Reveal
 from bot.core.errors import UnknownChapter
 from bot.core.streaks import Streak, compute_streak
@@ -42,26 +43,6 @@ def test_post_time_accepts_24_hour_times_and_explains_bad_ones():
             daily.parse_post_time(bad)
 
 
-def test_time_zones_resolve_case_insensitively_and_bad_names_get_the_closest():
-    assert daily.resolve_timezone("europe/london") == "Europe/London"
-    assert daily.resolve_timezone("America/New York") == "America/New_York"
-    with pytest.raises(DailyError) as caught:
-        daily.resolve_timezone("Europe/Londn")
-    assert "not a time zone" in str(caught.value)
-    assert "Europe/London" in str(caught.value)
-
-
-def test_time_zone_suggestions_rank_prefixes_and_places_and_stay_within_25():
-    assert daily.suggest_timezones("york")[0] == "America/New_York"
-    assert daily.suggest_timezones("kolk")[0] == "Asia/Kolkata"
-    assert daily.suggest_timezones("Europe/Lon")[0] == "Europe/London"
-    assert daily.suggest_timezones("etc/utc")[0] == "Etc/UTC"
-    empty = daily.suggest_timezones("")
-    assert empty[:2] == ["Etc/UTC", "Europe/London"] and len(empty) == 25
-    assert len(daily.suggest_timezones("a")) == 25
-    assert "America/Los_Angeles" in daily.suggest_timezones("los angelos")  # a typo still finds it
-
-
 def test_chapters_parse_numbers_and_titles_and_refuse_unknown_ones(library):
     keys = daily.parse_chapters(library, "5, regularization techniques, 7")
     assert keys == ("deep-learning:5", "deep-learning:7")
@@ -81,11 +62,26 @@ def test_pools_follow_kind_and_chapters(library):
     assert terms == sorted(f"term:{t}" for t in chapter.term_ids)
     assert questions == sorted(f"question:{q.id}" for q in library.questions_in(chapter))
     assert sorted(terms + questions) == mixed
-    assert len(daily.build_pool(library, "mixed", [])) == len(library.terms) + len(library.questions)
-    # Every bundled chapter has open questions; a pack without them must refuse an interview-only pool.
-    bare = Library([dataclasses.replace(pack, questions=()) for pack in library.packs])
+    # Every term the builder can ask about without giving it away, and every open question.
+    askable = [t for t in library.terms.values() if eligible(library, t, "definition")]
+    assert len(daily.build_pool(library, "mixed", [])) == len(askable) + len(library.questions)
+
+
+def test_a_pool_leaves_out_terms_whose_prompt_would_give_them_away():
+    # "Mean squared error for regression." masks to "▢▢▢ for regression.": nothing left to read.
+    terms = [
+        Term("mse", "MSE", "Mean squared error for regression.", "t", 1, "p"),
+        Term(
+            "mae", "MAE", "Mean absolute error for regression.", "t", 1, "p", quiz_prompt="Average size of the misses."
+        ),
+        Term("acc", "Accuracy", "Fraction of correct predictions.", "t", 1, "p"),
+    ]
+    library = Library(
+        [Pack("p", "P", "", "1", Credit("t", "a"), (Chapter(1, "One", "", "p", ("mse", "mae", "acc")),), tuple(terms))]
+    )
+    assert daily.build_pool(library, "definitions", []) == ["term:acc", "term:mae"]
     with pytest.raises(DailyError, match="no open interview questions"):
-        daily.check_pool(bare, "interview", [chapter.key])
+        daily.check_pool(library, "interview", ["p:1"])
 
 
 # -- dates, times and daylight saving ---------------------------------------------------------------------
@@ -200,14 +196,11 @@ def test_a_cycle_posts_every_item_once_then_a_new_cycle_starts_in_another_order(
 # -- reveal -----------------------------------------------------------------------------------------------
 
 
-def test_percentages_add_up_to_100_and_the_reveal_says_who_chose_what():
+def test_percentages_add_up_to_100():
     assert daily.percentages([1, 1, 1]) == [34, 33, 33]
     assert daily.percentages([0, 0]) == [0, 0]
-    reveal = Reveal(("Dropout", "Batch Normalization", "Weight Decay", "Early Stopping"), (13, 5, 2, 1), 0)
-    assert reveal.headline() == "62 % chose **Dropout** · 21 members answered"
-    assert reveal.lines()[0] == "✅ Dropout — 62 % (13)"
-    assert reveal.lines()[1] == "▫️ Batch Normalization — 24 % (5)"
-    assert Reveal(("A", "B"), (0, 0), 1).headline() == "The answer was **B** · nobody answered"
+    assert Reveal(("A", "B", "C"), (13, 5, 2), 0).shares == [65, 25, 10]
+    assert Reveal(("A", "B"), (0, 0), 1).total == 0
 
 
 # -- streaks ----------------------------------------------------------------------------------------------
