@@ -21,7 +21,7 @@ from bot.core.periods import Period, period_bounds
 from bot.db import Database, bundled_migrations, utc_iso
 from bot.repos import leaderboard, stats
 from bot.repos.leaderboard import MIN_GRADED, LeaderboardRepo, Metric
-from bot.repos.scores import PERIODS, ScoreEvent, insert_score
+from bot.repos.scores import PERIODS, ScoreEvent, insert_score, insert_scores
 from bot.repos.stats import StatsRepo
 
 GUILDS = (10, 20)
@@ -93,12 +93,25 @@ def expected_board(answers: list[Answer], guild: int, metric: Metric, period: Pe
 
 
 async def write(db: Database, answers: list[Answer]) -> None:
-    for n, a in enumerate(answers):
+    """Score the answers one by one or many to a call (as a battle round's close does), each answer once."""
+    events = [
+        ScoreEvent(a.guild, a.user, "battle", f"battle:1:{n}", a.points, a.correct, a.at) for n, a in enumerate(answers)
+    ]
+    rng = random.Random(len(events))
+    sizes = [320]  # more than one statement's worth of events in one call
+    while sum(sizes) < len(events):
+        sizes.append(rng.randint(1, 40))
+    for n, size in enumerate(sizes):
+        chunk, events = events[:size], events[size:]
         async with db.transaction() as conn:
-            event = ScoreEvent(a.guild, a.user, "battle", f"battle:1:{n}", a.points, a.correct, a.at)
-            assert await insert_score(conn, event)
-            # The same answer again is refused, and counts once.
-            assert not await insert_score(conn, event)
+            if n % 2 == 0:
+                # The same answer twice in one call, and again later: written once, counted once.
+                assert await insert_scores(conn, [*chunk, chunk[0]]) == [True] * len(chunk) + [False]
+                assert await insert_scores(conn, chunk[:3]) == [False] * len(chunk[:3])
+            else:
+                for event in chunk:
+                    assert await insert_score(conn, event)
+                    assert not await insert_score(conn, event)
 
 
 async def totals_rows(db: Database) -> list[tuple]:
