@@ -1,7 +1,8 @@
 """The Discord toolkit every feature shares.
 
 Discord's limits, restart-proof buttons and their custom_ids, failure replies, cog lookups, and the few
-pieces of the look that recur on several screens (option letters, chapter names, the interview tip).
+pieces of the look that recur on several screens (option letters, chapter names, the interview tip, the bars
+of how answers spread).
 
 It knows no feature and not the client class: `bot.app` imports it (for `BotTree`), never the other way
 round. A feature reaches its bot, typed, through `bot.app.BotInteraction` (`discord.Interaction[InterviewBot]`).
@@ -12,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar, Self, TypeVar, overload
 
 import discord
@@ -20,9 +21,12 @@ from discord import app_commands
 from discord.ext import commands
 from discord.ext.commands.bot import BotBase
 
+from bot.content.index import Library
 from bot.content.models import Chapter, Term
+from bot.content.relations import relations
 from bot.content.text import truncate
 from bot.core.errors import BotError
+from bot.core.shares import percentages, proportional
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +75,40 @@ def chapter_label(chapter: Chapter, *, in_line: bool = False) -> str:
     return f"Chapter {chapter.number}: {chapter.title}" if in_line else f"Chapter {chapter_title(chapter)}"
 
 
+def term_label(library: Library, term: Term) -> str:
+    """Name a term, with its chapter when another entry shares one of its names: "Gradient descent — Optimization …"."""
+    if not relations(library).namesakes(term.id):
+        return term.term
+    return f"{term.term} — {library.chapter_of(term).title}"
+
+
 def add_tip(embed: discord.Embed, term: Term) -> discord.Embed:
     """Add the term's interview tip as a full-width field."""
     return embed.add_field(name=TIP, value=truncate(term.tip, Limit.FIELD_VALUE) or "—", inline=False)
+
+
+BAR_WIDTH = 10  # blocks in a full bar: every bar has this width, filled in proportion
+BAR_FILLED, BAR_EMPTY = "▰", "▱"
+
+
+def share_bar(count: int, total: int, width: int = BAR_WIDTH) -> str:
+    """Draw `count` of `total` as a bar of fixed width: 11 of 12 → "▰▰▰▰▰▰▰▰▰▱", none → "▱▱▱▱▱▱▱▱▱▱"."""
+    filled = proportional(count, total, width)
+    return BAR_FILLED * filled + BAR_EMPTY * (width - filled)
+
+
+def answer_bars(labels: Sequence[str], counts: Sequence[int], right: int) -> list[str]:
+    """Show how answers spread, one line per option, the right one marked: "✅ ▰▰▰▰▰▰▱▱▱▱ 62 % (13) · Dropout".
+
+    The bars come first so that they line up whatever the labels; the daily reveal and a battle's closed round
+    both draw the spread with this, so the two read alike.
+    """
+    total = sum(counts)
+    shares = percentages(counts)
+    return [
+        f"{'✅' if n == right else '▫️'} {share_bar(count, total)} {shares[n]} % ({count:,}) · {label}"
+        for n, (label, count) in enumerate(zip(labels, counts, strict=True))
+    ]
 
 
 def ordinal(n: int) -> str:
