@@ -131,3 +131,12 @@ async def test_migrations_leave_statistics_for_the_planner(tmp_path):
         assert [tuple(r) for r in stats] == [("meta", "sqlite_autoindex_meta_1", "2 1")]
     finally:
         await db.close()
+
+
+async def test_closing_waits_for_the_read_in_progress(tmp_path):
+    db = await Database.open(tmp_path / "bot.db")
+    count = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000) SELECT COUNT(*) FROM n"
+    read = asyncio.create_task(db.read_fetchall(count))
+    await asyncio.sleep(0)  # the read has started (as a scheduled job's may when the bot shuts down)
+    await db.close()
+    assert [tuple(r) for r in await read] == [(300000,)]

@@ -77,8 +77,10 @@ class Database:
         # with another's (SQLite would otherwise fold them into the same transaction).
         self._lock = asyncio.Lock()
         # Opened by `open` once the schema is migrated. One reader is enough: its queries are index lookups
-        # of a few milliseconds at most, and what matters is that they never queue behind the writer.
+        # of a few milliseconds at most, and what matters is that they never queue behind the writer. Its
+        # lock lets `close` wait for the read in progress (aiosqlite runs them one at a time anyway).
         self._reader: aiosqlite.Connection | None = None
+        self._read_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path) -> Database:
@@ -114,7 +116,8 @@ class Database:
     async def close(self) -> None:
         """Close the connections (after the last transaction finished), refreshing the planner's statistics."""
         if self._reader is not None:
-            await self._reader.close()
+            async with self._read_lock:
+                await self._reader.close()
         async with self._lock:
             # SQLite's advice for long-lived connections: on closing, analyze again the tables that the
             # connection's queries would plan better with fresh statistics for (a history that grew, say).
@@ -217,12 +220,12 @@ class Database:
 
     async def read_fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
         """Run a query on the read-only connection (it never waits for a write) and return its first row."""
-        async with self._read_conn().execute(sql, _bind(params)) as cursor:
+        async with self._read_lock, self._read_conn().execute(sql, _bind(params)) as cursor:
             return await cursor.fetchone()
 
     async def read_fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
         """Run a query on the read-only connection (it never waits for a write) and return all rows."""
-        async with self._read_conn().execute(sql, _bind(params)) as cursor:
+        async with self._read_lock, self._read_conn().execute(sql, _bind(params)) as cursor:
             return list(await cursor.fetchall())
 
     def _read_conn(self) -> aiosqlite.Connection:
