@@ -9,8 +9,11 @@ rows read the same whichever backend stored them.
 
 Both backends keep the model the repositories were written for: in one process, one connection writes, and a
 lock lets one statement or transaction through at a time, so a transaction's reads and writes never interleave
-with another's. Between processes sharing a PostgreSQL database, single-statement claims decide (a daily post's
-claim, a first answer's unique key); each process owns its shards' servers (bot.sharding) for the rest.
+with another's. Reads that need no transaction (leaderboards, statistics, status views) go through read-only
+connections (`read_fetchall`, `read_fetchone`): they see the last committed state and neither wait for the
+writer nor make it wait (SQLite: a second connection in WAL mode; PostgreSQL: a small pool of its own).
+Between processes sharing a PostgreSQL database, single-statement claims decide (a daily post's claim, a first
+answer's unique key); each process owns its shards' servers (bot.core.shards) for the rest.
 
 Migrations are numbered SQL files: `migrations/NNN_name.sql` for SQLite and `migrations/postgres/NNN_name.sql`
 for PostgreSQL, the same numbers and names in both. The schema version lives in the database (SQLite: `PRAGMA

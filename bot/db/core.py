@@ -141,6 +141,10 @@ class Connection(abc.ABC):
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         """Run one statement once per parameter set."""
 
+    async def execute_fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        """Run one statement and return all its rows."""
+        return (await self.execute(sql, params)).rows
+
     @abc.abstractmethod
     async def begin(self) -> None:
         """Start a transaction."""
@@ -170,6 +174,10 @@ class Database(abc.ABC):
     @abc.abstractmethod
     def _connection(self) -> AbstractAsyncContextManager[Connection]:
         """Hold the writing connection (the caller holds the lock)."""
+
+    @abc.abstractmethod
+    def _reading(self) -> AbstractAsyncContextManager[Connection]:
+        """Hold a read-only connection: it sees the last committed state and never waits for the writer."""
 
     @abc.abstractmethod
     async def close(self) -> None:
@@ -206,6 +214,7 @@ class Database(abc.ABC):
                     f"upgrade the bot, or {self.elsewhere}"
                 )
             await self._before_migrating(current, newest)
+            applied = False
             for version, name, sql in known:
                 if version <= current:
                     continue
@@ -217,6 +226,11 @@ class Database(abc.ABC):
                     if self._is_backend_error(exc):
                         raise DatabaseError(f"migration {name} failed on {self.name}: {exc}") from exc
                     raise
+                applied = True
+            if applied:
+                # New tables and indexes have no statistics: without them the planner guesses, and may pick a
+                # wide index that suits none of the query's terms.
+                await self.execute("ANALYZE")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
@@ -244,6 +258,16 @@ class Database(abc.ABC):
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         """Run a query (or a write with RETURNING) and return all rows."""
         async with self._lock, self._connection() as conn:
+            return (await conn.execute(sql, params)).rows
+
+    async def read_fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        """Run a query on a read-only connection (it never waits for a write) and return its first row."""
+        async with self._reading() as conn:
+            return await (await conn.execute(sql, params)).fetchone()
+
+    async def read_fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        """Run a query on a read-only connection (it never waits for a write) and return all rows."""
+        async with self._reading() as conn:
             return (await conn.execute(sql, params)).rows
 
     async def get_meta(self, key: str) -> str | None:

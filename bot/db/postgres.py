@@ -23,6 +23,7 @@ together on one database migrate it once.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import re
@@ -53,6 +54,7 @@ _AS_REAL = re.compile(r"\bAS\s+REAL\b", re.IGNORECASE)
 _OR_IGNORE = re.compile(r"\bINSERT\s+OR\s+IGNORE\s+INTO\b", re.IGNORECASE)
 _OR_REPLACE = re.compile(r"\b(INSERT\s+OR\s+REPLACE|REPLACE)\s+INTO\b", re.IGNORECASE)
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
+_READERS = 4  # read-only connections at most, beside the one that writes
 _CONNECT_ERRORS = (OSError, TimeoutError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
@@ -194,9 +196,14 @@ class PostgresDatabase(Database):
     dialect = "postgresql"
     elsewhere = "point database.url at another database"
 
-    def __init__(self, pool: asyncpg.Pool, name: str) -> None:
+    def __init__(self, pool: asyncpg.Pool, readers: asyncpg.Pool, name: str) -> None:
         super().__init__(name)
         self._pool = pool
+        self._readers = readers
+        # Reads in progress (from before they have a connection): `close` waits for them, as for a transaction.
+        self._reads = 0
+        self._no_reads = asyncio.Event()
+        self._no_reads.set()
 
     @classmethod
     async def connect(cls, url: str, *, password: str | None = None) -> PostgresDatabase:
@@ -209,10 +216,17 @@ class PostgresDatabase(Database):
             )
         except _CONNECT_ERRORS as exc:
             raise DatabaseError(f"cannot connect to database {name}: {exc}") from None
-        db = cls(pool, name)
+        # Reads that need no transaction: a few connections of their own, opened as needed, that refuse writes.
+        readers = asyncpg.create_pool(
+            url, min_size=0, max_size=_READERS, init=_set_up, timeout=10,
+            server_settings={"default_transaction_read_only": "on"}, **options,
+        )  # fmt: skip
+        db = cls(pool, readers, name)
         try:
+            await readers
             await db.migrate()
         except BaseException as exc:
+            await readers.close()
             await pool.close()
             if isinstance(exc, asyncpg.PostgresError | asyncpg.InterfaceError | OSError):
                 raise DatabaseError(f"cannot use database {name}: {exc}") from None
@@ -231,8 +245,22 @@ class PostgresDatabase(Database):
                 raw.terminate()
             await self._pool.release(raw)
 
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[Connection]:
+        self._reads += 1
+        self._no_reads.clear()
+        try:
+            async with self._readers.acquire() as raw:
+                yield PostgresConnection(raw)
+        finally:
+            self._reads -= 1
+            if not self._reads:
+                self._no_reads.set()
+
     async def close(self) -> None:
-        """Close the connections (after the last transaction finished)."""
+        """Close the connections (after the last read and transaction finished)."""
+        await self._no_reads.wait()
+        await self._readers.close()
         async with self._lock:
             await self._pool.close()
 

@@ -1,4 +1,4 @@
-"""The SQLite backend: one aiosqlite connection in WAL mode; the schema version in `PRAGMA user_version`.
+"""The SQLite backend: a write connection and a read-only one in WAL mode; the schema version in `PRAGMA user_version`.
 
 A database the bot can read but not write is refused at start, and one that holds data is backed up beside
 itself (bot.db.backup) before a migration changes its schema.
@@ -7,6 +7,7 @@ itself (bot.db.backup) before a migration changes its schema.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping
@@ -20,6 +21,8 @@ from bot.db.backup import BackupError, backup_database, utc_stamp
 from bot.db.core import Connection, Database, DatabaseError, Params, Result, Row, Statement, returns_rows
 
 log = logging.getLogger(__name__)
+
+_ANALYSIS_LIMIT = 1000  # rows that ANALYZE reads per index (PRAGMA analysis_limit)
 
 
 class SqliteConnection(Connection):
@@ -66,6 +69,11 @@ class SqliteDatabase(Database):
         super().__init__(str(path))
         self.path = path
         self.conn = SqliteConnection(conn)
+        # Opened once the schema is migrated. One reader is enough: its queries are index lookups of a few
+        # milliseconds at most, and what matters is that they never queue behind the writer. Its lock lets
+        # `close` wait for the read in progress (aiosqlite runs them one at a time anyway).
+        self._reader: SqliteConnection | None = None
+        self._read_lock = asyncio.Lock()
 
     @classmethod
     async def open_file(cls, path: Path) -> SqliteDatabase:
@@ -83,7 +91,11 @@ class SqliteDatabase(Database):
         try:
             for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=5000"):
                 await conn.execute(f"PRAGMA {pragma}")
+            # ANALYZE (after migrations, and PRAGMA optimize on closing) samples this many rows per index, so
+            # that it stays quick on a large database.
+            await conn.execute(f"PRAGMA analysis_limit = {_ANALYSIS_LIMIT}")
             await db.migrate()
+            db._reader = SqliteConnection(await _connect_reader(path))
         except BaseException as exc:
             await conn.close()
             if isinstance(exc, sqlite3.Error):
@@ -98,9 +110,23 @@ class SqliteDatabase(Database):
     async def _connection(self) -> AsyncIterator[Connection]:
         yield self.conn
 
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[Connection]:
+        if self._reader is None:
+            raise DatabaseError("the read-only connection is not open: open the database with open_database")
+        async with self._read_lock:
+            yield self._reader
+
     async def close(self) -> None:
-        """Close the connection (after the last transaction finished)."""
+        """Close the connections (after the last transaction finished), refreshing the planner's statistics."""
+        if self._reader is not None:
+            async with self._read_lock:
+                await self._reader.raw.close()
         async with self._lock:
+            # SQLite's advice for long-lived connections: on closing, analyze again the tables that the
+            # connection's queries would plan better with fresh statistics for (a history that grew, say).
+            with contextlib.suppress(sqlite3.Error):
+                await self.conn.raw.execute("PRAGMA optimize")
             await self.conn.raw.close()
 
     async def version(self) -> int:
@@ -154,6 +180,16 @@ class SqliteDatabase(Database):
             target,
             newest,
         )
+
+
+async def _connect_reader(path: Path) -> aiosqlite.Connection:
+    """Open a read-only connection to the (migrated, WAL-mode) database at `path`."""
+    # A URI, so that SQLite itself refuses writes; as_uri() escapes the characters a URI reserves.
+    uri = await asyncio.to_thread(lambda: path.resolve().as_uri())
+    reader = await aiosqlite.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
+    reader.row_factory = aiosqlite.Row
+    await reader.execute("PRAGMA busy_timeout=5000")
+    return reader
 
 
 def _read_only(path: Path, exc: sqlite3.Error) -> DatabaseError:
