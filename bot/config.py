@@ -29,6 +29,7 @@ class DiscordConfig:
     guild_ready_timeout: float = 2.0
 
     def validate(self) -> None:
+        """Raise ValueError, saying what to fix, if a setting is not allowed."""
         if self.dev_guild_id < 0:
             raise ValueError("dev_guild_id must be a Discord server id (a positive number) or 0")
         if self.api_base and not self.api_base.startswith(("http://", "https://")):
@@ -44,6 +45,7 @@ class DatabaseConfig:
     path: Path = Path("data/interview-bot.db")
 
     def validate(self) -> None:
+        """Raise ValueError, saying what to fix, if a setting is not allowed."""
         if not str(self.path):
             raise ValueError("path must not be empty")
 
@@ -56,6 +58,7 @@ class ContentConfig:
     include_bundled: bool = True
 
     def validate(self) -> None:
+        """Raise ValueError, saying what to fix, if a setting is not allowed."""
         if not self.include_bundled and not self.extra_dirs:
             raise ValueError("with include_bundled = false, extra_dirs must name at least one pack directory")
 
@@ -67,6 +70,7 @@ class DailyConfig:
     grace_hours: float = 6.0
 
     def validate(self) -> None:
+        """Raise ValueError, saying what to fix, if a setting is not allowed."""
         if not 0 <= self.grace_hours <= 23:
             raise ValueError("grace_hours must be between 0 and 23")
 
@@ -79,6 +83,7 @@ class QuizConfig:
     solo_timeout_seconds: int = 600
 
     def validate(self) -> None:
+        """Raise ValueError, saying what to fix, if a setting is not allowed."""
         if not 10 <= self.lobby_seconds <= 600:
             raise ValueError("lobby_seconds must be between 10 and 600")
         if not 60 <= self.solo_timeout_seconds <= 840:
@@ -93,6 +98,7 @@ class RateConfig:
     requests_per_second: float = 40.0
 
     def validate(self) -> None:
+        """Raise ValueError, saying what to fix, if a setting is not allowed."""
         if not 1 <= self.requests_per_second <= 50:
             raise ValueError("requests_per_second must be between 1 and 50 (Discord's global limit)")
 
@@ -104,6 +110,7 @@ class LoggingConfig:
     level: str = "INFO"
 
     def validate(self) -> None:
+        """Raise ValueError, saying what to fix, if a setting is not allowed."""
         if self.level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("level must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
 
@@ -164,6 +171,7 @@ def _section(cls: type, data: Any, name: str, base: Path) -> Any:
     values = {k: _convert(v, hints[k], f"{name}.{k}", base) for k, v in data.items()}
     for f in dataclasses.fields(cls):
         if hints[f.name] is Path and f.name not in values:
+            assert isinstance(f.default, Path)  # every path setting has a default
             values[f.name] = base / f.default  # a default path, like a configured one, is relative to base
     section = cls(**values)
     try:

@@ -26,6 +26,7 @@ class RedactToken(logging.Formatter):
         self.token = token
 
     def format(self, record: logging.LogRecord) -> str:
+        """Format the record with the wrapped formatter, the token replaced by "[token]"."""
         # Redacting the finished line covers the message, its arguments, exc_info and stack_info alike.
         return self.inner.format(record).replace(self.token, "[token]")
 

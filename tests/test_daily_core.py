@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.content.index import Library
 from bot.core import daily
 from bot.core.daily import DailyError, Reveal
 from bot.core.errors import UnknownChapter
@@ -80,9 +82,10 @@ def test_pools_follow_kind_and_chapters(library):
     assert questions == sorted(f"question:{q.id}" for q in library.questions_in(chapter))
     assert sorted(terms + questions) == mixed
     assert len(daily.build_pool(library, "mixed", [])) == len(library.terms) + len(library.questions)
-    empty = next(c for c in library.chapters.values() if not library.questions_in(c))
+    # Every bundled chapter has open questions; a pack without them must refuse an interview-only pool.
+    bare = Library([dataclasses.replace(pack, questions=()) for pack in library.packs])
     with pytest.raises(DailyError, match="no open interview questions"):
-        daily.check_pool(library, "interview", [empty.key])
+        daily.check_pool(bare, "interview", [chapter.key])
 
 
 # -- dates, times and daylight saving ---------------------------------------------------------------------

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+import bot
 from bot.db import Database, DatabaseError, bundled_migrations
 from bot.repos.scores import ScoreEvent, insert_score
+
+BOT_DIR = Path(bot.__file__).parent
 
 
 async def test_first_open_creates_and_migrates(tmp_path):
@@ -64,3 +68,23 @@ async def test_transaction_rolls_back_on_error_and_scores_are_unique(tmp_path):
         assert tuple(row) == (10, 1, "2026-11-22T09:00:00.000000+00:00")
     finally:
         await db.close()
+
+
+async def test_statements_take_question_marks_or_named_parameters(db):
+    await db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", ["a", "1"])
+    await db.execute("INSERT INTO meta (key, value) VALUES (:key, :value)", {"key": "b", "value": "2", "unused": 3})
+    rows = await db.fetchall("SELECT key, value FROM meta WHERE key IN (:x, :y) ORDER BY key", {"x": "a", "y": "b"})
+    assert [tuple(r) for r in rows] == [("a", "1"), ("b", "2")]
+    assert tuple(await db.fetchone("SELECT value FROM meta WHERE key = ?", ("b",))) == ("2",)
+
+
+def test_no_sql_in_the_bot_uses_numbered_placeholders():
+    # `?1` bound to a sequence warns from Python 3.12 and raises from 3.14: only `?` and `:name` are used.
+    numbered = re.compile(r"\?\d")
+    found = [
+        f"{path.relative_to(BOT_DIR.parent)}:{n}"
+        for path in sorted(BOT_DIR.rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if numbered.search(line)
+    ]
+    assert found == []

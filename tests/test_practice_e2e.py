@@ -13,7 +13,7 @@ from typing import Any
 from fsrs import Rating
 
 from bot.db import from_iso
-from bot.repos.practice import PracticeRepo
+from bot.repos.review import ReviewRepo
 from standin import StoredMessage
 
 REGULARIZATION = "deep-learning:5"
@@ -125,7 +125,7 @@ async def test_solo_quiz_from_start_to_finish(env, library):
         (terms[1].id, 1, "answer"),
         (terms[2].id, 2, "answer"),
     ]
-    missed_card = await PracticeRepo(bot.db).card(env.standin.member.id, terms[1].id)
+    missed_card = await ReviewRepo(bot.db).card(env.standin.member.id, terms[1].id)
     assert missed_card.due == start + timedelta(seconds=16) + timedelta(minutes=1)  # Again: back in a minute
     # Solo practice never reaches the server leaderboard.
     assert (await bot.db.fetchone("SELECT COUNT(*) FROM score_events"))[0] == 0
@@ -135,7 +135,7 @@ async def test_solo_quiz_from_start_to_finish(env, library):
     reply = await (await env.standin.click(quiz, f"iq:solo:{session_id}:review")).response()
     assert reply.type == 4 and reply.message.ephemeral
     assert reply.message.content == "1 term is in your review deck, due now. Run `/review` to go through them."
-    assert (await PracticeRepo(bot.db).card(env.standin.member.id, terms[1].id)).due == env.clock()
+    assert (await ReviewRepo(bot.db).card(env.standin.member.id, terms[1].id)).due == env.clock()
 
 
 async def test_term_mode_lists_definitions_as_letters(env, library):
@@ -233,7 +233,7 @@ async def test_a_session_survives_a_restart_and_stale_buttons_say_it_ended(env):
 async def test_review_moves_due_dates_with_the_clock(env, library):
     bot = await env.start()
     member = env.standin.member.id
-    repo = PracticeRepo(bot.db)
+    repo = ReviewRepo(bot.db)
     assert await repo.add_cards(member, ["dropout"], env.clock()) == 1
     term = library.terms["dropout"]
 
@@ -287,7 +287,7 @@ async def test_review_with_an_empty_deck_says_how_to_fill_it(env):
 async def test_quiz_me_on_this_chapter_fills_the_deck_and_starts_a_quiz(env, library):
     bot = await env.start()
     member = env.standin.member.id
-    await PracticeRepo(bot.db).rate(member, "saliency-maps", Rating.Good, env.clock(), "answer")  # known already
+    await ReviewRepo(bot.db).rate(member, "saliency-maps", Rating.Good, env.clock(), "answer")  # known already
     card = (await (await env.standin.slash("define", {"term": "saliency-maps"})).response()).message
     callback = await (await env.standin.click(card, "iq:chapterquiz:deep-learning:24")).response()
     quiz = callback.message

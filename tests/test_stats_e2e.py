@@ -9,7 +9,7 @@ from fsrs import Rating
 from PIL import Image
 
 from bot.db import utc_iso
-from bot.repos.practice import PracticeRepo
+from bot.repos.review import ReviewRepo
 from bot.repos.scores import ScoreEvent, insert_score
 
 
@@ -31,7 +31,7 @@ async def test_stats_sends_a_png_and_the_facts_as_text(env, library):
         (env.standin.guild.id, me.id, utc_iso(now), utc_iso(now)),
     )
     # All eight terms of chapter 24 graduated to the Review state yesterday: the chapter is mastered.
-    repo = PracticeRepo(bot.db)
+    repo = ReviewRepo(bot.db)
     chapter = library.chapters["deep-learning:24"]
     for term_id in chapter.term_ids:
         await repo.rate(me.id, term_id, Rating.Good, now - timedelta(days=1), "answer")
@@ -87,7 +87,7 @@ async def test_stats_for_a_long_marked_up_name_active_in_every_chapter(env, libr
     name = "*bold* __under__ `code` @everyon"  # 32 characters, as long as Discord allows
     member = env.standin.guild.add_member(name)
     now = env.clock()
-    repo = PracticeRepo(bot.db)
+    repo = ReviewRepo(bot.db)
     # A card for one term of every chapter since yesterday; every other chapter's card graduated to Review.
     yesterday = now - timedelta(days=1)
     for n, chapter in enumerate(library.chapters.values()):

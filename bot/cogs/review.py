@@ -1,6 +1,6 @@
 """Spaced review: `/review` goes through the member's due cards privately, and graded answers rate their cards.
 
-Every member has one FSRS card per term they met (`PracticeRepo`). Answers anywhere in the bot (daily posts,
+Every member has one FSRS card per term they met (`ReviewRepo`). Answers anywhere in the bot (daily posts,
 solo quizzes, battles) arrive as `TermAnswer`s through `bot.answer_listeners` and rate the card (wrong →
 Again, right → Good, right but slow → Hard; see `bot.core.review`). `/review` shows one due card at a time:
 the term, "Show definition", then Again / Hard / Good / Easy.
@@ -23,7 +23,7 @@ from bot.content.text import truncate
 from bot.core import review
 from bot.core.answers import TermAnswer
 from bot.core.errors import NotAllowed
-from bot.repos.practice import PracticeRepo, ReviewCard
+from bot.repos.review import ReviewCard, ReviewRepo
 
 if TYPE_CHECKING:
     from bot.app import InterviewBot
@@ -97,7 +97,7 @@ class Review(commands.Cog):
 
     def __init__(self, bot: InterviewBot) -> None:
         self.bot = bot
-        self.repo = PracticeRepo(bot.db)
+        self.repo = ReviewRepo(bot.db)
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(ShowDefinition, ReviewButton)

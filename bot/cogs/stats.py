@@ -22,7 +22,7 @@ from bot.core.mastery import chapter_mastery
 from bot.core.stats import MASTERY, MemberStats, calendar, text_fields
 from bot.render.stats_image import render_stats
 from bot.repos.daily import DailyRepo
-from bot.repos.practice import PracticeRepo
+from bot.repos.review import ReviewRepo
 from bot.repos.stats import StatsRepo
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ class Stats(commands.Cog):
 
     def __init__(self, bot: InterviewBot) -> None:
         self.bot = bot
-        self.practice = PracticeRepo(bot.db)
+        self.practice = ReviewRepo(bot.db)
         self.stats = StatsRepo(bot.db)
         self.daily = DailyRepo(bot.db)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import yaml
 
@@ -57,7 +57,7 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def _whole(value: Any, low: int, high: int) -> bool:
+def _whole(value: Any, low: int, high: int) -> TypeGuard[int]:
     """Tell whether a YAML value is a whole number within low..high (true/false is not a number)."""
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 

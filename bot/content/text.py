@@ -47,7 +47,7 @@ def _math_to_text(math: str) -> str:
 
 
 def latex_to_text(text: str) -> str:
-    """Replace every inline `$…$` formula in `text` with a plain-text rendering (`$\\max(0, x)$` → `max(0, x)`)."""
+    r"""Replace every inline `$…$` formula in `text` with a plain-text rendering (`$\max(0, x)$` → `max(0, x)`)."""
     return _INLINE_MATH.sub(lambda m: _math_to_text(m.group(1)), text)
 
 

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -23,6 +23,9 @@ import aiosqlite
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+
+# A statement's parameters: values for its `?` placeholders in order, or a mapping for its `:name` placeholders.
+Params = Iterable[Any] | Mapping[str, Any]
 
 
 class DatabaseError(Exception):
@@ -42,7 +45,7 @@ def from_iso(text: str) -> datetime:
 
 
 def bundled_migrations() -> list[tuple[int, str, str]]:
-    """Return the bundled migrations as (version, name, sql), in order; versions must be 1, 2, 3 …"""
+    """Return the bundled migrations as (version, name, sql), in order; versions must run 1, 2, 3 and so on."""
     found = []
     for entry in resources.files("bot.db.migrations").iterdir():
         match = _MIGRATION_NAME.match(entry.name)
@@ -97,6 +100,7 @@ class Database:
     async def version(self) -> int:
         """Return the schema version stored in the database."""
         row = await self.fetchone("PRAGMA user_version")
+        assert row is not None  # the pragma always answers
         return int(row[0])
 
     async def migrate(self) -> None:
@@ -134,20 +138,20 @@ class Database:
             else:
                 await self.conn.commit()
 
-    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+    async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement on its own (autocommit) and return the number of rows it changed."""
         async with self._lock:
-            cursor = await self.conn.execute(sql, tuple(params))
+            cursor = await self.conn.execute(sql, _bind(params))
             return cursor.rowcount
 
-    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+    async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
         """Run a query (or a write with RETURNING) and return its first row."""
-        async with self._lock, self.conn.execute(sql, tuple(params)) as cursor:
+        async with self._lock, self.conn.execute(sql, _bind(params)) as cursor:
             return await cursor.fetchone()
 
-    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+    async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
         """Run a query and return all rows."""
-        async with self._lock, self.conn.execute(sql, tuple(params)) as cursor:
+        async with self._lock, self.conn.execute(sql, _bind(params)) as cursor:
             return list(await cursor.fetchall())
 
     async def get_meta(self, key: str) -> str | None:
@@ -161,6 +165,11 @@ class Database:
             "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+
+def _bind(params: Params) -> tuple[Any, ...] | Mapping[str, Any]:
+    """Pass named parameters as they are and positional ones as a tuple."""
+    return params if isinstance(params, Mapping) else tuple(params)
 
 
 def _statements(sql: str) -> list[str]:

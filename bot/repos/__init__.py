@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import fields
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiosqlite
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
 
 
 def row_to(cls: type[T], row: aiosqlite.Row, **typed: Any) -> T:
@@ -15,4 +18,4 @@ def row_to(cls: type[T], row: aiosqlite.Row, **typed: Any) -> T:
 
     By name rather than by position, so that two fields of one type can never be swapped unnoticed.
     """
-    return cls(**{f.name: typed[f.name] if f.name in typed else row[f.name] for f in fields(cls)})  # type: ignore[arg-type]
+    return cls(**{f.name: typed[f.name] if f.name in typed else row[f.name] for f in fields(cls)})

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import enum
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,7 +30,7 @@ from bot.core.battle import (
 from bot.core.choices import MultipleChoice
 from bot.db import Database, from_iso, utc_iso
 from bot.repos import row_to
-from bot.repos.battle_clicks import FirstClicks
+from bot.repos.battle_clicks import CLICK_STATUS, FirstClicks
 from bot.repos.scores import ScoreEvent, insert_score
 
 
@@ -126,7 +125,7 @@ class RoundResult:
         return [s.answer for s in self.scored if s.answer is not None]
 
 
-# Players in join order (rowid: battle_players is a rowid table), as `PlayerState(*row)`.
+# Players in join order (rowid: battle_players is a rowid table), one `PlayerState` per row.
 _PLAYERS = "SELECT user_id, points, run, correct FROM battle_players WHERE battle_id = ? ORDER BY rowid"
 
 # A player may join while the battle is in its lobby or its first round is still open.
@@ -139,6 +138,14 @@ WHERE b.id = ? AND (
         SELECT 1 FROM battle_rounds r WHERE r.battle_id = b.id AND r.round = 1 AND r.closed_at IS NOT NULL))
 )
 ON CONFLICT (battle_id, user_id) DO NOTHING
+"""
+
+# A click's status (see CLICK_STATUS) with its round's start and length, for the time the click took.
+_CLICK = f"""
+WITH c (battle_id, round, user_id) AS (VALUES (?, ?, ?))
+SELECT {CLICK_STATUS} AS status, r.started_at, b.seconds
+FROM c LEFT JOIN battle_rounds r ON r.battle_id = c.battle_id AND r.round = c.round
+LEFT JOIN battles b ON b.id = r.battle_id
 """
 
 
@@ -163,27 +170,26 @@ class BattleRepo:
         lobby_until: datetime,
     ) -> Battle:
         """Open a battle's lobby; raise `BattleInProgress` if the channel has a battle that has not ended."""
-        try:
-            row = await self.db.fetchone(
-                "INSERT INTO battles (guild_id, channel_id, host_id, chapter_key, rounds, seconds, scoring,"
-                " lobby_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
-                (
-                    guild_id,
-                    channel_id,
-                    host_id,
-                    chapter_key,
-                    rounds,
-                    seconds,
-                    scoring,
-                    utc_iso(lobby_until),
-                    utc_iso(now),
-                ),
-            )
-        except sqlite3.IntegrityError as exc:
-            if "battles.channel_id" in str(exc):
-                raise BattleInProgress() from None
-            raise
-        assert row is not None
+        # The conflict target is the partial unique index battles_one_active_per_channel: no row comes back
+        # while the channel has a battle that has not ended.
+        row = await self.db.fetchone(
+            "INSERT INTO battles (guild_id, channel_id, host_id, chapter_key, rounds, seconds, scoring,"
+            " lobby_until, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (channel_id) WHERE state <> 'ended' DO NOTHING RETURNING *",
+            (
+                guild_id,
+                channel_id,
+                host_id,
+                chapter_key,
+                rounds,
+                seconds,
+                scoring,
+                utc_iso(lobby_until),
+                utc_iso(now),
+            ),
+        )
+        if row is None:
+            raise BattleInProgress()
         return Battle.from_row(row)
 
     async def get(self, battle_id: int) -> Battle | None:
@@ -213,7 +219,7 @@ class BattleRepo:
 
     async def players(self, battle_id: int) -> list[PlayerState]:
         """Return the players in the order they joined, with their points of closed rounds."""
-        return [PlayerState(*r) for r in await self.db.fetchall(_PLAYERS, (battle_id,))]
+        return [row_to(PlayerState, r) for r in await self.db.fetchall(_PLAYERS, (battle_id,))]
 
     async def standings(self, battle_id: int) -> list[Standing]:
         """Return the standings after the last closed round."""
@@ -281,21 +287,16 @@ class BattleRepo:
             if await self._first_clicks.write(values):
                 return ClickOutcome(Click.RECORDED, choice)
         async with self.db.transaction() as conn:
-            async with conn.execute(
-                "SELECT r.started_at, r.closed_at, b.seconds, b.state,"
-                " EXISTS (SELECT 1 FROM battle_players p WHERE p.battle_id = r.battle_id AND p.user_id = ?) AS playing"
-                " FROM battle_rounds r JOIN battles b ON b.id = r.battle_id WHERE r.battle_id = ? AND r.round = ?",
-                (user_id, battle_id, number),
-            ) as cur:
+            async with conn.execute(_CLICK, (battle_id, number, user_id)) as cur:
                 row = await cur.fetchone()
-            if row is None or row["closed_at"] is not None or row["state"] != "running":
+            assert row is not None  # one row for the click, whatever its status
+            if row["status"] == "closed":
                 return ClickOutcome(Click.CLOSED)
-            joined = False
-            if not row["playing"]:
+            joined = row["status"] == "not_player"
+            if joined:
                 if number != 1:
                     return ClickOutcome(Click.NOT_PLAYER)
                 await conn.execute(_JOIN, (user_id, utc_iso(now), battle_id))
-                joined = True
             elapsed = elapsed_us(from_iso(row["started_at"]), now, row["seconds"])
             cursor = await conn.execute(
                 "INSERT INTO battle_answers (battle_id, round, user_id, choice, elapsed_us, answered_at)"
@@ -309,6 +310,7 @@ class BattleRepo:
                 (battle_id, number, user_id),
             ) as cur:
                 first = await cur.fetchone()
+            assert first is not None  # the answer that made this one conflict
             return ClickOutcome(Click.ALREADY, first["choice"])
 
     async def close_round(self, battle: Battle, number: int, now: datetime) -> RoundResult | None:
@@ -324,12 +326,12 @@ class BattleRepo:
                 return None
             closed = Round.from_row(row)
             async with conn.execute(_PLAYERS, (battle.id,)) as cur:
-                players = [PlayerState(*r) for r in await cur.fetchall()]
+                players = [row_to(PlayerState, r) for r in await cur.fetchall()]
             async with conn.execute(
                 "SELECT user_id, choice, elapsed_us FROM battle_answers WHERE battle_id = ? AND round = ?",
                 (battle.id, number),
             ) as cur:
-                answers = {r[0]: Answer(r[0], r[1], r[2]) for r in await cur.fetchall()}
+                answers = {r["user_id"]: row_to(Answer, r, elapsed=r["elapsed_us"]) for r in await cur.fetchall()}
             scored = score_round(players, answers, closed.question.answer, battle.seconds, battle.scoring)
             await conn.executemany(
                 "UPDATE battle_players SET points = ?, run = ?, correct = ? WHERE battle_id = ? AND user_id = ?",

@@ -14,17 +14,28 @@ from dataclasses import dataclass
 
 from bot.db import Database
 
-# Written only while the round is open, the battle running and the clicker a player; the first click per
-# player and round wins (primary key). RETURNING says which clicks were written.
-_FIRST_CLICKS = """
-WITH clicks (seq, battle_id, round, user_id, choice, elapsed_us, answered_at) AS (VALUES {rows})
+# Whether a click `c` (its battle_id, round and user_id) may be recorded: 'open' while its round is open, its
+# battle running and the clicker a player; otherwise why not: 'closed' (also for a round that does not exist) or
+# 'not_player'. The one place this rule is written: the batched first clicks below and the transaction of
+# `BattleRepo.record_answer` both read it.
+CLICK_STATUS = """COALESCE((
+    SELECT CASE
+        WHEN r.closed_at IS NOT NULL OR b.state <> 'running' THEN 'closed'
+        WHEN EXISTS (SELECT 1 FROM battle_players p WHERE p.battle_id = c.battle_id AND p.user_id = c.user_id)
+            THEN 'open'
+        ELSE 'not_player'
+    END
+    FROM battle_rounds r JOIN battles b ON b.id = r.battle_id
+    WHERE r.battle_id = c.battle_id AND r.round = c.round
+), 'closed')"""
+
+# Written only for open clicks; the first click per player and round wins (primary key). RETURNING says which
+# clicks were written.
+_FIRST_CLICKS = f"""
+WITH clicks (seq, battle_id, round, user_id, choice, elapsed_us, answered_at) AS (VALUES {{rows}})
 INSERT INTO battle_answers (battle_id, round, user_id, choice, elapsed_us, answered_at)
 SELECT c.battle_id, c.round, c.user_id, c.choice, c.elapsed_us, c.answered_at FROM clicks c
-WHERE EXISTS (
-    SELECT 1 FROM battle_rounds r JOIN battles b ON b.id = r.battle_id
-    WHERE r.battle_id = c.battle_id AND r.round = c.round AND r.closed_at IS NULL AND b.state = 'running'
-)
-AND EXISTS (SELECT 1 FROM battle_players p WHERE p.battle_id = c.battle_id AND p.user_id = c.user_id)
+WHERE {CLICK_STATUS} = 'open'
 ORDER BY c.seq
 ON CONFLICT (battle_id, round, user_id) DO NOTHING
 RETURNING battle_id, round, user_id, choice

@@ -14,6 +14,7 @@ from typing import Literal
 
 from bot.core.periods import Period, period_bounds
 from bot.db import Database, from_iso, utc_iso
+from bot.repos import row_to
 
 Metric = Literal["points", "streak", "accuracy"]
 
@@ -53,7 +54,7 @@ WITH running AS (
            SUM(points) OVER (PARTITION BY user_id ORDER BY created_at, id ROWS UNBOUNDED PRECEDING) AS so_far,
            SUM(points) OVER (PARTITION BY user_id) AS total
     FROM score_events
-    WHERE guild_id = ?1 AND created_at >= ?2 AND created_at < ?3
+    WHERE guild_id = :guild_id AND created_at >= :start AND created_at < :end
 ),
 totals AS (
     SELECT user_id, total, MIN(created_at) AS reached_at FROM running WHERE so_far = total AND total > 0
@@ -65,7 +66,7 @@ ranked AS (
            COUNT(*) OVER () AS ranked
     FROM totals
 )
-SELECT * FROM ranked WHERE place <= ?4 OR user_id = ?5 ORDER BY place
+SELECT * FROM ranked WHERE place <= :limit OR user_id = :me ORDER BY place
 """
 
 # Accuracy as an exact ratio: SQLite divides two doubles, and equal fractions (2/3, 4/6) give the same double.
@@ -73,7 +74,7 @@ _GRADED = """
 WITH graded AS (
     SELECT user_id, SUM(correct) AS value, COUNT(*) AS graded, MAX(created_at) AS reached_at
     FROM score_events
-    WHERE guild_id = ?1 AND created_at >= ?2 AND created_at < ?3 AND correct IS NOT NULL
+    WHERE guild_id = :guild_id AND created_at >= :start AND created_at < :end AND correct IS NOT NULL
     GROUP BY user_id
 )
 """
@@ -84,21 +85,21 @@ ranked AS (
     SELECT user_id, value, graded, reached_at,
            ROW_NUMBER() OVER (ORDER BY CAST(value AS REAL) / graded DESC, reached_at, user_id) AS place,
            COUNT(*) OVER () AS ranked
-    FROM graded WHERE graded >= ?6
+    FROM graded WHERE graded >= :min_graded
 )
-SELECT * FROM ranked WHERE place <= ?4 OR user_id = ?5 ORDER BY place
+SELECT * FROM ranked WHERE place <= :limit OR user_id = :me ORDER BY place
 """
 )
-_MY_GRADED = _GRADED + "SELECT user_id, value, graded, reached_at FROM graded WHERE user_id = ?5"
+_MY_GRADED = _GRADED + "SELECT user_id, value, graded, reached_at FROM graded WHERE user_id = :me"
 
 _STREAK = """
 WITH ranked AS (
     SELECT user_id, current AS value, NULL AS graded, updated_at AS reached_at,
            ROW_NUMBER() OVER (ORDER BY current DESC, updated_at, user_id) AS place,
            COUNT(*) OVER () AS ranked
-    FROM member_streaks WHERE guild_id = ?1 AND current > 0
+    FROM member_streaks WHERE guild_id = :guild_id AND current > 0
 )
-SELECT * FROM ranked WHERE place <= ?4 OR user_id = ?5 ORDER BY place
+SELECT * FROM ranked WHERE place <= :limit OR user_id = :me ORDER BY place
 """
 
 
@@ -113,27 +114,25 @@ class LeaderboardRepo:
     ) -> Board:
         """Return a server's top `limit` members by `metric` over `period`, and `me`'s own entry."""
         start, end = period_bounds(period, now) if metric != "streak" else (None, None)
-        # Numbered parameters (?1 … ?6), shared by the queries; each query binds as many as its highest number.
+        # Named parameters, shared by the queries: each reads the ones it names.
         # ISO text sorts as time; "0" and "9" bound every stored timestamp for all-time boards.
-        params = (guild_id, utc_iso(start) if start else "0", utc_iso(end) if end else "9", limit, me, MIN_GRADED)
+        params = {
+            "guild_id": guild_id,
+            "start": utc_iso(start) if start else "0",
+            "end": utc_iso(end) if end else "9",
+            "limit": limit,
+            "me": me,
+            "min_graded": MIN_GRADED,
+        }
         sql = {"points": _POINTS, "accuracy": _ACCURACY, "streak": _STREAK}[metric]
-        rows = await self.db.fetchall(sql, params if metric == "accuracy" else params[:5])
-        entries = [
-            Entry(
-                r["user_id"],
-                r["place"],
-                r["value"],
-                from_iso(r["reached_at"]) if r["reached_at"] else None,
-                r["graded"],
-            )
-            for r in rows
-        ]
+        rows = await self.db.fetchall(sql, params)
+        entries = [row_to(Entry, r, reached_at=from_iso(r["reached_at"]) if r["reached_at"] else None) for r in rows]
         top = [e for e in entries if e.place is not None and e.place <= limit]
         mine = next((e for e in entries if e.user_id == me), None)
         if mine is None and metric == "accuracy":
             # Not ranked: show the caller how far they are from the minimum.
-            row = await self.db.fetchone(_MY_GRADED, params[:5])
+            row = await self.db.fetchone(_MY_GRADED, params)
             if row is not None:
-                mine = Entry(me, None, row["value"], from_iso(row["reached_at"]), row["graded"])
+                mine = row_to(Entry, row, place=None, reached_at=from_iso(row["reached_at"]))
         ranked = rows[0]["ranked"] if rows else 0
         return Board(metric, period if metric != "streak" else "all", start, end, top, ranked, mine)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.db import Database, utc_iso
+from bot.repos import row_to
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,4 +56,5 @@ class StatsRepo:
             " COUNT(correct) AS graded FROM score_events WHERE guild_id = ? AND user_id = ?",
             (guild_id, user_id),
         )
-        return Points(row["points"], row["correct"], row["graded"])
+        assert row is not None  # an aggregate without GROUP BY: always one row
+        return row_to(Points, row)

@@ -1,6 +1,6 @@
 """Solo quizzes: a private multiple-choice session with feedback, a progress bar and an idle time-out.
 
-The session and every answer live in the database (`PracticeRepo`), and every button is a `DynamicItem`
+The session and every answer live in the database (`SoloRepo`), and every button is a `DynamicItem`
 whose custom_id names the session and question (`_solo_views`), so a restart loses nothing: the next click
 carries on. Each answer is published as a `TermAnswer` (spaced review rates the member's card from it);
 nothing is written to `score_events`, so solo practice never moves the server leaderboard.
@@ -34,7 +34,8 @@ from bot.content.text import plural
 from bot.core import quiz
 from bot.core.answers import TermAnswer
 from bot.core.errors import BotError, NotAllowed
-from bot.repos.practice import PracticeRepo, SoloSession
+from bot.repos.review import ReviewRepo
+from bot.repos.solo import SoloRepo, SoloSession
 
 if TYPE_CHECKING:
     from bot.app import InterviewBot
@@ -71,7 +72,7 @@ async def start_chapter_quiz(bot: InterviewBot, interaction: discord.Interaction
     """
     found = resolve_chapter(bot.library, chapter_key)
     assert found is not None
-    added = await PracticeRepo(bot.db).add_cards(interaction.user.id, found.term_ids, bot.clock())
+    added = await ReviewRepo(bot.db).add_cards(interaction.user.id, found.term_ids, bot.clock())
     note = f"Added {plural(added, 'new card')} from this chapter to your review deck (`/review`)."
     return await solo_cog(bot).start(interaction, found, quiz.DEFAULT_QUESTIONS, "definition", note)
 
@@ -81,7 +82,7 @@ class SoloQuizzes(commands.Cog, name=COG_NAME):
 
     def __init__(self, bot: InterviewBot) -> None:
         self.bot = bot
-        self.repo = PracticeRepo(bot.db)
+        self.repo = SoloRepo(bot.db)
         # The last interaction of each session in flight, with the view it shows: its token (valid 15 minutes,
         # longer than any time-out) lets the time-out disable the buttons. Lost on restart, which only means
         # a session that times out after a restart keeps its (now inert) buttons.
@@ -162,7 +163,7 @@ class SoloQuizzes(commands.Cog, name=COG_NAME):
         if session is None or session.user_id != interaction.user.id:
             raise NotAllowed("That isn't one of your quizzes.")
         missed = session.score().missed
-        await self.repo.add_cards(interaction.user.id, missed, self.bot.clock(), due_now=True)
+        await ReviewRepo(self.bot.db).add_cards(interaction.user.id, missed, self.bot.clock(), due_now=True)
         count = len(missed)
         await interaction.response.send_message(
             f"{count} term{'s are' if count != 1 else ' is'} in your review deck, due now. Run `/review` to go "

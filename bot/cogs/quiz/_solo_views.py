@@ -17,7 +17,7 @@ from bot.content.text import plural, truncate
 from bot.core import quiz
 from bot.core.choices import MultipleChoice, option_label
 from bot.core.quiz import QuizEnded
-from bot.repos.practice import SoloQuestion, SoloSession
+from bot.repos.solo import SoloQuestion, SoloSession
 
 if TYPE_CHECKING:
     from bot.cogs.quiz._solo import SoloQuizzes

@@ -129,7 +129,9 @@ class DailyRepo:
             return post
         async with self.db.transaction() as conn:
             cursor = await conn.execute("SELECT * FROM daily_channels WHERE channel_id = ?", (post.channel_id,))
-            channel = DailyChannel.from_row(await cursor.fetchone())
+            settings = await cursor.fetchone()
+            assert settings is not None  # channels are never deleted: stopping one only disables it
+            channel = DailyChannel.from_row(settings)
             cursor = await conn.execute(
                 "SELECT item FROM daily_posts WHERE channel_id = ? AND cycle = ? AND state = 'posted'",
                 (post.channel_id, channel.cycle),
@@ -160,7 +162,9 @@ class DailyRepo:
                 "UPDATE daily_posts SET item = ?, cycle = ?, options = ?, answer = ? WHERE id = ? RETURNING *",
                 (chosen.item, chosen.cycle, ",".join(chosen.options) or None, chosen.answer, post.id),
             )
-            return Post.from_row(await cursor.fetchone())
+            assigned = await cursor.fetchone()
+            assert assigned is not None  # posts are never deleted
+            return Post.from_row(assigned)
 
     async def mark_posted(self, post: Post, message_id: int, now: datetime) -> bool:
         """Record the sent message; False if the claim was taken over meanwhile (then the other run owns it)."""
