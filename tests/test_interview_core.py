@@ -156,11 +156,6 @@ def test_deadline_and_expiry():
     assert iv.invitation_expires(NOW) == NOW + timedelta(minutes=5)
 
 
-@pytest.mark.parametrize(("seconds", "text"), [(0, "0:00"), (5.4, "0:05"), (65, "1:05"), (600, "10:00"), (-3, "0:00")])
-def test_clock_text(seconds, text):
-    assert iv.clock_text(seconds) == text
-
-
 # -- scoring and history ----------------------------------------------------------------------------------------
 
 
@@ -188,8 +183,7 @@ def test_a_scorecard_without_marks_has_no_share(library):
     assert card.share is None and card.weak_chapters == () and card.review_terms == ()
 
 
-def test_sparkline_and_trend():
-    assert iv.sparkline([0.0, 0.5, 0.99, 1.0]) == "▁▅██"
+def test_trend():
     assert iv.trend([0.5]) is None
     assert iv.trend([0.2, 0.6]) == pytest.approx(0.4)
     assert iv.trend([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]) == pytest.approx(0.3)  # last 3 against the 3 before

@@ -16,7 +16,7 @@ import math
 import random
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -202,12 +202,6 @@ def invitation_expires(now: datetime) -> datetime:
     return now + timedelta(minutes=INVITE_MINUTES)
 
 
-def clock_text(seconds: float) -> str:
-    """Write a duration as minutes and seconds ("2:05"), rounded to the second."""
-    whole = max(0, round(seconds))
-    return f"{whole // 60}:{whole % 60:02d}"
-
-
 # -- the coverage hint ----------------------------------------------------------------------------------------
 
 _STEMMER = snowballstemmer.stemmer("english")
@@ -349,14 +343,6 @@ def scorecard(library: Library, results: Sequence[QuestionResult], minutes: int)
 
 
 # -- history --------------------------------------------------------------------------------------------------
-
-SPARKS = "▁▂▃▄▅▆▇█"
-
-
-def sparkline(shares: Iterable[float]) -> str:
-    """Draw coverage shares (0–1, oldest first) as a line of bars, one per interview."""
-    return "".join(SPARKS[min(len(SPARKS) - 1, int(share * len(SPARKS)))] for share in shares)
-
 
 def trend(shares: Sequence[float], window: int = 3) -> float | None:
     """Return the change in average coverage: the last `window` interviews against the `window` before them.

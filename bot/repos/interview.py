@@ -380,9 +380,9 @@ class InterviewRepo:
             async with conn.execute(
                 "SELECT q.interview_id, q.position, q.deadline, i.minutes FROM interview_questions AS q"
                 " JOIN interviews AS i ON i.id = q.interview_id"
-                " WHERE q.answered_at IS NULL AND q.deadline <= ?1 AND i.state = 'active'"
-                " AND (?2 IS NULL OR q.interview_id = ?2)",
-                (utc_iso(now), interview_id),
+                " WHERE q.answered_at IS NULL AND q.deadline <= :now AND i.state = 'active'"
+                " AND (:interview_id IS NULL OR q.interview_id = :interview_id)",
+                {"now": utc_iso(now), "interview_id": interview_id},
             ) as cursor:
                 due = list(await cursor.fetchall())
             for row in due:
@@ -402,9 +402,9 @@ class InterviewRepo:
         """End the interviews past their expiry (all, or one): invitations lapse, abandoned interviews end."""
         async with self.db.transaction() as conn:
             async with conn.execute(
-                "SELECT id, state FROM interviews WHERE state <> 'ended' AND expires_at <= ?1"
-                " AND (?2 IS NULL OR id = ?2) ORDER BY id",
-                (utc_iso(now), interview_id),
+                "SELECT id, state FROM interviews WHERE state <> 'ended' AND expires_at <= :now"
+                " AND (:interview_id IS NULL OR id = :interview_id) ORDER BY id",
+                {"now": utc_iso(now), "interview_id": interview_id},
             ) as cursor:
                 rows = list(await cursor.fetchall())
             ended = []
@@ -470,10 +470,9 @@ async def _end(
     await conn.execute("DELETE FROM interview_seats WHERE interview_id = ?", (interview_id,))
 
 
-async def _open(conn: aiosqlite.Connection, interview_id: int, user_id: int, position: int) -> Interview:
-    """Return a running interview whose open question is `position` and whose marker is `user_id`, or refuse."""
-    interview = await _load(conn, interview_id)
-    if interview is None or interview.state != "active":
+def check_turn(interview: Interview, user_id: int, position: int) -> AskedQuestion:
+    """Return question `position` if it is a running interview's open question and `user_id` marks it, or refuse."""
+    if interview.state != "active":
         raise InterviewOver()
     if user_id != interview.marker_id:
         if interview.kind == "pair":
@@ -482,6 +481,15 @@ async def _open(conn: aiosqlite.Connection, interview_id: int, user_id: int, pos
     current = interview.current
     if current is None or current.position != position:
         raise NotCurrent()
+    return current
+
+
+async def _open(conn: aiosqlite.Connection, interview_id: int, user_id: int, position: int) -> Interview:
+    """Return a running interview whose open question is `position` and whose marker is `user_id`, or refuse."""
+    interview = await _load(conn, interview_id)
+    if interview is None:
+        raise InterviewOver()
+    check_turn(interview, user_id, position)
     return interview
 
 
