@@ -1,4 +1,4 @@
-"""The `interview-bot` command line: run the bot, check and count content, import the seed text."""
+"""The `interview-bot` command line: run the bot, check, audit and count content, import the seed text."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config, read_token
 from bot.content.importer import SeedFormatError, import_seed
+from bot.content.index import Library
 from bot.content.loader import ContentError, bundled_content_dir, load_library, pack_directories
+from bot.core.audit import audit, render, summary_line
 from bot.db import DatabaseError
 
 
@@ -27,15 +29,21 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="start the bot (token from DISCORD_TOKEN)")
     run.add_argument("--config", type=Path, help="config file (default: ./config.toml if it exists)")
 
-    content = commands.add_parser("content", help="check, count or import content packs")
+    content = commands.add_parser("content", help="check, audit, count or import content packs")
     content_commands = content.add_subparsers(dest="content_command", required=True)
-    check = content_commands.add_parser("check", help="validate packs and print every problem")
+    check = content_commands.add_parser(
+        "check", help="validate packs and print every problem (give-aways and same-concept pairs too)"
+    )
     check.add_argument("paths", nargs="*", type=Path, help="pack directories (default: as configured)")
     check.add_argument("--config", type=Path)
     stats = content_commands.add_parser("stats", help="count what the packs hold")
     stats.add_argument("paths", nargs="*", type=Path, help="pack directories (default: as configured)")
     stats.add_argument("--json", action="store_true", help="print JSON")
     stats.add_argument("--config", type=Path)
+    audit_ = content_commands.add_parser("audit", help="build every term's questions and report what to fix")
+    audit_.add_argument("paths", nargs="*", type=Path, help="pack directories (default: as configured)")
+    audit_.add_argument("--json", action="store_true", help="print JSON")
+    audit_.add_argument("--config", type=Path)
     imp = content_commands.add_parser("import", help="write or complete a pack skeleton from the seed text")
     imp.add_argument("cheatsheet", type=Path, help="the cheatsheet's plain text")
     imp.add_argument("--questions", type=Path, help="the open questions, one per line")
@@ -74,11 +82,31 @@ def _content(args: argparse.Namespace) -> int:
                 )
             print("total: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in figures.items()))
         return 0
+    if args.content_command == "audit":
+        return _audit(library, as_json=args.json)
+    audited = audit(library)
+    if audited.blocking:
+        print(f"error: {len(audited.blocking)} problem(s) in the quiz questions:", file=sys.stderr)
+        for finding in audited.blocking:
+            print(f"  {finding.subject}: {finding.category}: {finding.detail}", file=sys.stderr)
+        return 1
     print(
         f"ok: {figures['packs']} pack(s), {figures['chapters']} chapters, {figures['terms']} terms, "
         f"{figures['questions']} questions, all valid"
     )
+    more = " (`interview-bot content audit` lists them)" if audited.findings else ""
+    print(f"audit: {summary_line(audited)}{more}")
     return 0
+
+
+def _audit(library: Library, *, as_json: bool) -> int:
+    """Print the audit of the library's quiz questions; fail when it finds a give-away or a same-concept pair."""
+    report = audit(library)
+    if as_json:
+        print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(render(report)))
+    return 1 if report.blocking else 0
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -40,10 +40,23 @@ def test_content_stats_json_counts_the_bundled_pack():
     )
 
 
-def test_content_check_passes_with_a_one_line_summary():
+def test_content_check_passes_with_a_summary_and_the_audit_s_figures():
     result = cli("content", "check")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines() == ["ok: 1 pack(s), 24 chapters, 504 terms, 133 questions, all valid"]
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == "ok: 1 pack(s), 24 chapters, 504 terms, 133 questions, all valid"
+    assert lines[1].startswith("audit: 0 give-aways, 0 same-concept pairs, 0 broader/narrower pairs")
+    assert len(lines) == 2
+
+
+def test_content_audit_json_reports_the_bundled_pack():
+    result = cli("content", "audit", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["summary"]["terms"] == 504
+    assert (report["summary"]["give_away"], report["summary"]["same_concept"]) == (0, 0)
+    assert report["summary"]["over_masked"] == 0
+    assert report["summary"]["no_kind"] == 0
 
 
 def test_content_check_lists_every_problem_and_fails(tmp_path):

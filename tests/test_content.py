@@ -346,6 +346,143 @@ def test_a_missing_pack_directory_is_named(tmp_path):
     assert problems(tmp_path / "nowhere") == [f"{tmp_path / 'nowhere'}: pack directory does not exist"]
 
 
+# -- kinds, relations between terms, quiz prompts, open questions' chapters --------------------------------
+
+META = {
+    "id": "mini",
+    "title": "Mini pack",
+    "description": "A pack for tests.",
+    "version": "1",
+    "credit": {"title": "Test", "author": "Tester"},
+    "kinds": {"regularization": "regularization technique", "activation-function": "activation function"},
+}
+
+
+def term(term_id: str, name: str, **fields) -> dict:
+    return {"id": term_id, "term": name, "definition": f"What {term_id} does.", "tip": "t"} | fields
+
+
+def kind_pack(tmp_path: Path, *terms: dict, meta: dict | None = None, questions=None) -> Path:
+    basics = {"number": 1, "title": "Basics", "terms": list(terms)}
+    more = {"number": 2, "title": "More", "terms": [term("l2", "L2 regularization", kind="regularization")]}
+    return write_pack(tmp_path, meta=META if meta is None else meta, chapters=[basics, more], questions=questions)
+
+
+def test_kinds_relations_quiz_prompts_and_question_chapters_load(tmp_path):
+    pack = kind_pack(
+        tmp_path,
+        term("dropout", "Dropout", kind="regularization", confusable=["l2"], quiz_prompt="Zeroes random units."),
+        term("relu", "ReLU", kind=["activation-function", "regularization"], same_as=[], broader=["dropout"]),
+        questions=[good_question(chapter=2, origin="project"), good_question(id="q2")],
+    )
+    library = load_library([pack])
+    dropout, relu = library.terms["dropout"], library.terms["relu"]
+    assert (dropout.kinds, dropout.kind, dropout.confusable, dropout.quiz_prompt) == (
+        ("regularization",),
+        "regularization",
+        ("l2",),
+        "Zeroes random units.",
+    )
+    assert (relu.kinds, relu.broader) == (("activation-function", "regularization"), ("dropout",))
+    assert {k.id: k.label for k in library.packs[0].kinds}["regularization"] == "regularization technique"
+    q1, q2 = library.questions["q1"], library.questions["q2"]
+    assert (q1.chapter, q1.origin) == (2, "project")
+    assert (q2.chapter, q2.origin) == (1, ""), "without a chapter: its first related term's"
+    assert [q.id for q in library.questions_in(library.find_chapter("2"))] == ["q1"]
+    assert [q.id for q in library.questions_in(library.find_chapter("1"))] == ["q2"]
+
+
+def test_a_pack_without_kinds_loads_and_its_terms_have_none(tmp_path):
+    library = load_library([write_pack(tmp_path)])
+    assert library.packs[0].kinds == ()
+    assert all(t.kind is None for t in library.terms.values())
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        (
+            {"kind": "regularisation"},
+            [
+                "[t]: unknown kind 'regularisation': not in the 'kinds:' list of pack.yaml;"
+                " did you mean 'regularization'?"
+            ],
+        ),
+        (
+            {"kind": ["regularization", "activation-function", "regularization"]},
+            [
+                "[t]: field 'kind' has 3 kinds, at most 2 (the primary one first)",
+                "[t]: field 'kind' names the same kind twice",
+            ],
+        ),
+        ({"kind": 3}, ["[t]: field 'kind' must be a kind id or a list of at most 2, not a number"]),
+        ({"confusable": ["l3"]}, ["[t]: unknown confusable term id 'l3'"]),
+        ({"same_as": ["nope"]}, ["[t]: unknown same_as term id 'nope'"]),
+        ({"broader": ["nope"]}, ["[t]: unknown broader term id 'nope'"]),
+        ({"broader": ["t"]}, ["[t]: field 'broader' names the term itself"]),
+        ({"same_as": ["l2"], "confusable": ["l2"]}, ["[t]: 'l2' is both same_as and confusable"]),
+        ({"quiz_prompt": "Randomly drops units."}, ["[t]: field 'quiz_prompt' names the term it asks for: 'drops'"]),
+        (
+            {"aliases": ["Random zeroing"], "quiz_prompt": "Random zeroing of units."},
+            ["[t]: field 'quiz_prompt' names the term it asks for: 'Random zeroing'"],
+        ),
+        ({"quiz_prompt": "x" * 4097}, ["[t]: field 'quiz_prompt' is 4097 characters, over the limit of 4096"]),
+    ],
+)
+def test_bad_kinds_relations_and_quiz_prompts_are_named(tmp_path, fields, expected):
+    pack = kind_pack(tmp_path, term("t", "Drop", kind="regularization") | fields)
+    found = relative(problems(pack), pack)
+    assert len(found) == len(expected), found
+    assert all(line.startswith(f"chapters/01.yaml {want}") for line, want in zip(found, expected, strict=True)), found
+
+
+def test_a_quiz_prompt_may_not_name_the_same_concept_s_other_entry(tmp_path):
+    pack = kind_pack(
+        tmp_path,
+        term(
+            "mse", "MSE", definition="Mean squared error for regression.", quiz_prompt="Mean squared error, averaged."
+        ),
+        term("mean-squared-error", "Mean squared error", definition="Average squared difference."),
+    )
+    found = relative(problems(pack), pack)
+    assert found == ["chapters/01.yaml [mse]: field 'quiz_prompt' names the term it asks for: 'Mean squared error'"]
+
+
+def test_a_term_naming_a_kind_needs_the_pack_s_kinds_list(tmp_path):
+    meta = {k: v for k, v in META.items() if k != "kinds"}
+    pack = kind_pack(tmp_path, term("t", "T", kind="regularization"), meta=meta)
+    found = relative(problems(pack), pack)
+    assert "chapters/01.yaml [t]: field 'kind' names 'regularization', but pack.yaml declares no 'kinds:' list" in found
+
+
+@pytest.mark.parametrize(
+    ("kinds", "expected"),
+    [
+        (["a", "b"], "pack.yaml [kinds]: field 'kinds' must be a mapping of kind id to label, not a list"),
+        ({"Loss Function": "loss"}, "pack.yaml [kinds]: kind id 'Loss Function' must be lower-case letters"),
+        ({"loss": ""}, "pack.yaml [kinds: loss]: the label is empty"),
+        ({"loss": ["a"]}, "pack.yaml [kinds: loss]: the label must be text, not a list"),
+        ({"loss": "l" * 101}, "pack.yaml [kinds: loss]: the label is 101 characters, over 100"),
+    ],
+)
+def test_a_bad_kinds_list_is_named(tmp_path, kinds, expected):
+    pack = kind_pack(tmp_path, term("t", "T"), meta=META | {"kinds": kinds})
+    found = [p for p in relative(problems(pack), pack) if p.startswith("pack.yaml")]
+    assert len(found) == 1 and found[0].startswith(expected), found
+
+
+@pytest.mark.parametrize(
+    ("chapter_value", "expected"),
+    [
+        (7, "questions.yaml [q1]: field 'chapter' is 7, but the pack has no chapter 7"),
+        ("two", "questions.yaml [q1]: field 'chapter' must be a whole number from 0 to 999"),
+    ],
+)
+def test_a_question_s_chapter_must_be_one_of_the_pack(tmp_path, chapter_value, expected):
+    pack = kind_pack(tmp_path, term("dropout", "Dropout"), questions=[good_question(chapter=chapter_value)])
+    assert relative(problems(pack), pack) == [expected]
+
+
 # -- the importer ------------------------------------------------------------------------------------------
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import random
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -11,7 +10,9 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.content.index import Library
+from bot.content.models import Chapter, Credit, Pack, Term
 from bot.core import daily
+from bot.core.choices import eligible
 from bot.core.daily import DailyError, Reveal
 from bot.core.errors import UnknownChapter
 from bot.core.streaks import Streak, compute_streak
@@ -81,11 +82,26 @@ def test_pools_follow_kind_and_chapters(library):
     assert terms == sorted(f"term:{t}" for t in chapter.term_ids)
     assert questions == sorted(f"question:{q.id}" for q in library.questions_in(chapter))
     assert sorted(terms + questions) == mixed
-    assert len(daily.build_pool(library, "mixed", [])) == len(library.terms) + len(library.questions)
-    # Every bundled chapter has open questions; a pack without them must refuse an interview-only pool.
-    bare = Library([dataclasses.replace(pack, questions=()) for pack in library.packs])
+    # Every term the builder can ask about without giving it away, and every open question.
+    askable = [t for t in library.terms.values() if eligible(library, t, "definition")]
+    assert len(daily.build_pool(library, "mixed", [])) == len(askable) + len(library.questions)
+
+
+def test_a_pool_leaves_out_terms_whose_prompt_would_give_them_away():
+    # "Mean squared error for regression." masks to "▢▢▢ for regression.": nothing left to read.
+    terms = [
+        Term("mse", "MSE", "Mean squared error for regression.", "t", 1, "p"),
+        Term(
+            "mae", "MAE", "Mean absolute error for regression.", "t", 1, "p", quiz_prompt="Average size of the misses."
+        ),
+        Term("acc", "Accuracy", "Fraction of correct predictions.", "t", 1, "p"),
+    ]
+    library = Library(
+        [Pack("p", "P", "", "1", Credit("t", "a"), (Chapter(1, "One", "", "p", ("mse", "mae", "acc")),), tuple(terms))]
+    )
+    assert daily.build_pool(library, "definitions", []) == ["term:acc", "term:mae"]
     with pytest.raises(DailyError, match="no open interview questions"):
-        daily.check_pool(bare, "interview", [chapter.key])
+        daily.check_pool(library, "interview", ["p:1"])
 
 
 # -- dates, times and daylight saving ---------------------------------------------------------------------

@@ -93,10 +93,15 @@ class Library:
         return None
 
     def questions_in(self, chapter: Chapter | None) -> list[Question]:
-        """Return the open questions whose first related term lies in `chapter` (all of them for None)."""
+        """Return the open questions of `chapter`: its `chapter`, else its first related term's (all for None)."""
         if chapter is None:
             return list(self.questions.values())
-        return [q for q in self.questions.values() if self._chapter_of_term[q.related[0]] == chapter.key]
+        return [
+            q
+            for q in self.questions.values()
+            if (f"{q.pack}:{q.chapter}" if q.chapter is not None else self._chapter_of_term[q.related[0]])
+            == chapter.key
+        ]
 
     def lookup(self, name: str) -> Term | None:
         """Return the term with this id, name or alias (case, spacing and punctuation ignored), if exactly known."""

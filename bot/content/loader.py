@@ -7,12 +7,14 @@ together in one `ContentError`, so a pack author sees all of them at once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeGuard
 
 import yaml
+from rapidfuzz import process
 
 from bot.content.index import Library
 from bot.content.models import (
@@ -25,7 +27,10 @@ from bot.content.models import (
     Question,
     Specialization,
     Term,
+    TermKind,
 )
+from bot.content.names import giveaways
+from bot.content.relations import Relations
 
 # Discord's limits for the places each text is shown in (embed title 256, description 4,096, field value
 # 1,024, autocomplete/choice name 100): content that would not fit is refused at load time, not at reply time.
@@ -36,6 +41,10 @@ LIMIT_DESCRIPTION = 4096
 # Ids travel inside buttons' custom ids ("iq:share:define:<term id>", at most 100 characters in all).
 LIMIT_ID = 64
 MAX_NUMBER = 999  # chapter numbers and learning steps (a chapter number is part of custom ids too)
+MAX_KINDS = 2  # a term is one kind, or genuinely two (the primary one first)
+MAX_RELATED = 20  # ids in one `confusable`, `same_as` or `broader` list
+RELATION_FIELDS = ("same_as", "broader", "confusable")
+_KIND_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
 # libyaml's safe loader when PyYAML was built with it (several times faster at start-up), else the pure one.
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -88,6 +97,7 @@ class _Reader:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.term_files: dict[str, Path] = {}  # where each term id was first read, for problems found later
 
     def problem(self, file: Path, entry: str, message: str) -> None:
         self.problems.append(Problem(file, entry, message))
@@ -193,7 +203,9 @@ def _read_pack(directory: Path, reader: _Reader) -> Pack | None:
             url=reader.text(credit_data, "url", meta_path, "credit", LIMIT_TITLE, required=False),
             note=reader.text(credit_data, "note", meta_path, "credit", LIMIT_FIELD, required=False),
         )
-    chapters, terms = _read_chapters(directory, pack_id, reader)
+    kinds = _read_kind_list(meta, meta_path, reader)
+    chapters, terms = _read_chapters(directory, pack_id, {k.id for k in kinds} if kinds is not None else None, reader)
+    numbers = {c.number for c in chapters}
     return Pack(
         id=pack_id,
         title=title,
@@ -202,12 +214,40 @@ def _read_pack(directory: Path, reader: _Reader) -> Pack | None:
         credit=credit,
         chapters=tuple(chapters),
         terms=tuple(terms),
-        questions=tuple(_read_questions(directory / "questions.yaml", pack_id, reader)),
+        questions=tuple(_read_questions(directory / "questions.yaml", pack_id, numbers, reader)),
         guide=_read_guide(directory / "guide.yaml", reader),
+        kinds=kinds or (),
     )
 
 
-def _read_chapters(directory: Path, pack_id: str, reader: _Reader) -> tuple[list[Chapter], list[Term]]:
+def _read_kind_list(meta: dict, path: Path, reader: _Reader) -> tuple[TermKind, ...] | None:
+    """Read pack.yaml's `kinds:` (kind id → label); None when the pack declares none."""
+    data = meta.get("kinds")
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        reader.problem(path, "kinds", f"field 'kinds' must be a mapping of kind id to label, not {_kind(data)}")
+        return ()
+    kinds = []
+    for key, label in data.items():
+        if not isinstance(key, str) or not _KIND_ID.fullmatch(key) or len(key) > LIMIT_ID:
+            message = f"kind id {key!r} must be lower-case letters, digits and hyphens, at most {LIMIT_ID} characters"
+            reader.problem(path, "kinds", message)
+            continue
+        if not isinstance(label, str):
+            reader.problem(path, f"kinds: {key}", f"the label must be text, not {_kind(label)}")
+        elif not label.strip():
+            reader.problem(path, f"kinds: {key}", "the label is empty")
+        elif len(label.strip()) > LIMIT_CHOICE:
+            reader.problem(path, f"kinds: {key}", f"the label is {len(label.strip())} characters, over {LIMIT_CHOICE}")
+        else:
+            kinds.append(TermKind(key, label.strip()))
+    return tuple(kinds)
+
+
+def _read_chapters(
+    directory: Path, pack_id: str, kinds: set[str] | None, reader: _Reader
+) -> tuple[list[Chapter], list[Term]]:
     chapters: list[Chapter] = []
     terms: list[Term] = []
     files = sorted((directory / "chapters").glob("*.yaml"))
@@ -225,7 +265,7 @@ def _read_chapters(directory: Path, pack_id: str, reader: _Reader) -> tuple[list
         intro = reader.text(data, "introduction", path, "", LIMIT_DESCRIPTION, required=False)
         ids = []
         for label, entry in reader.entries(data, "terms", path):
-            term = _read_term(entry, label, path, pack_id, number, reader)
+            term = _read_term(entry, label, path, pack_id, number, kinds, reader)
             if term is not None:
                 terms.append(term)
                 ids.append(term.id)
@@ -235,7 +275,9 @@ def _read_chapters(directory: Path, pack_id: str, reader: _Reader) -> tuple[list
     return chapters, terms
 
 
-def _read_term(entry: dict, label: str, path: Path, pack_id: str, chapter: int, reader: _Reader) -> Term | None:
+def _read_term(
+    entry: dict, label: str, path: Path, pack_id: str, chapter: int, kinds: set[str] | None, reader: _Reader
+) -> Term | None:
     term_id = reader.text(entry, "id", path, label, LIMIT_ID)
     term = Term(
         id=term_id,
@@ -245,11 +287,45 @@ def _read_term(entry: dict, label: str, path: Path, pack_id: str, chapter: int, 
         chapter=chapter,
         pack=pack_id,
         aliases=reader.text_list(entry, "aliases", path, label, LIMIT_CHOICE),
+        kinds=_read_term_kinds(entry, label, path, kinds, reader),
+        confusable=reader.text_list(entry, "confusable", path, label, LIMIT_ID, maximum=MAX_RELATED),
+        same_as=reader.text_list(entry, "same_as", path, label, LIMIT_ID, maximum=MAX_RELATED),
+        broader=reader.text_list(entry, "broader", path, label, LIMIT_ID, maximum=MAX_RELATED),
+        quiz_prompt=reader.text(entry, "quiz_prompt", path, label, LIMIT_DESCRIPTION, required=False),
     )
+    if term_id:
+        reader.term_files.setdefault(term_id, path)
     return term if term_id else None
 
 
-def _read_questions(path: Path, pack_id: str, reader: _Reader) -> list[Question]:
+def _read_term_kinds(entry: dict, label: str, path: Path, kinds: set[str] | None, reader: _Reader) -> tuple[str, ...]:
+    """Read a term's `kind`: one kind id, or a list of at most two (the primary first), each one the pack declares."""
+    value = entry.get("kind")
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
+        reader.problem(
+            path, label, f"field 'kind' must be a kind id or a list of at most {MAX_KINDS}, not {_kind(value)}"
+        )
+        return ()
+    items = [i.strip() for i in items]
+    if len(items) > MAX_KINDS:
+        reader.problem(path, label, f"field 'kind' has {len(items)} kinds, at most {MAX_KINDS} (the primary one first)")
+    if len(set(items)) < len(items):
+        reader.problem(path, label, "field 'kind' names the same kind twice")
+    if items and kinds is None:
+        reader.problem(path, label, f"field 'kind' names '{items[0]}', but pack.yaml declares no 'kinds:' list")
+        return ()
+    for item in items:
+        if kinds is not None and item not in kinds:
+            close = process.extractOne(item, sorted(kinds), score_cutoff=60) if kinds else None
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            reader.problem(path, label, f"unknown kind '{item}': not in the 'kinds:' list of pack.yaml{hint}")
+    return tuple(dict.fromkeys(items))[:MAX_KINDS]
+
+
+def _read_questions(path: Path, pack_id: str, chapters: set[int], reader: _Reader) -> list[Question]:
     if not path.exists():
         return []
     data = reader.read_mapping(path)
@@ -263,10 +339,26 @@ def _read_questions(path: Path, pack_id: str, reader: _Reader) -> list[Question]
             key_points=reader.text_list(entry, "key_points", path, label, 300, minimum=3, maximum=6),
             related=reader.text_list(entry, "related", path, label, LIMIT_ID, minimum=1, maximum=10),
             pack=pack_id,
+            chapter=_read_question_chapter(entry, label, path, chapters, reader),
+            origin=reader.text(entry, "origin", path, label, LIMIT_CHOICE, required=False),
         )
         if question.id:
             questions.append(question)
     return questions
+
+
+def _read_question_chapter(entry: dict, label: str, path: Path, chapters: set[int], reader: _Reader) -> int | None:
+    """Read an open question's `chapter`: the number of one of the pack's chapters, or None when not given."""
+    value = entry.get("chapter")
+    if value is None:
+        return None
+    if not _whole(value, 0, MAX_NUMBER):
+        reader.problem(path, label, f"field 'chapter' must be a whole number from 0 to {MAX_NUMBER}")
+        return None
+    if value not in chapters:
+        reader.problem(path, label, f"field 'chapter' is {value}, but the pack has no chapter {value}")
+        return None
+    return value
 
 
 def _read_guide(path: Path, reader: _Reader) -> Guide:
@@ -342,6 +434,54 @@ def _check_ids(packs: list[tuple[Path, Pack]], reader: _Reader) -> None:
                     reader.problem(directory / "questions.yaml", question.id, f"unknown related term id '{ref}'")
 
 
+def _check_relations(packs: list[tuple[Path, Pack]], reader: _Reader) -> None:
+    """Report bad relations (unknown term, the term itself, a pair related twice) and self-naming quiz prompts."""
+    terms = {t.id: t for _, pack in packs for t in pack.terms}
+    declared: dict[str, dict[frozenset[str], str]] = {field: {} for field in RELATION_FIELDS}
+    for term in terms.values():
+        path = reader.term_files.get(term.id, Path())
+        for field in RELATION_FIELDS:
+            for ref in getattr(term, field):
+                if ref == term.id:
+                    reader.problem(path, term.id, f"field '{field}' names the term itself")
+                elif ref not in terms:
+                    reader.problem(path, term.id, f"unknown {field} term id '{ref}'")
+                else:
+                    declared[field].setdefault(frozenset((term.id, ref)), term.id)
+    for n, field in enumerate(RELATION_FIELDS):
+        for other in RELATION_FIELDS[n + 1 :]:
+            for pair in declared[field].keys() & declared[other].keys():
+                owner = declared[other][pair]
+                ref = next(iter(pair - {owner}))
+                message = f"'{ref}' is both {field} and {other}: a pair is one concept, nested or confusable"
+                reader.problem(reader.term_files.get(owner, Path()), owner, message)
+    relations = Relations(terms.values())
+    for term in terms.values():
+        if term.quiz_prompt:
+            leaks = giveaways(term.quiz_prompt, relations.names(term.id))
+            if leaks:
+                names = ", ".join(f"'{leak}'" for leak in leaks)
+                path = reader.term_files.get(term.id, Path())
+                reader.problem(path, term.id, f"field 'quiz_prompt' names the term it asks for: {names}")
+
+
+def _place_questions(packs: list[tuple[Path, Pack]]) -> list[Pack]:
+    """Give each open question without a `chapter` the chapter of its first related term, when in its own pack.
+
+    A question whose first related term lies in another pack keeps no number: the index then files it under
+    that term's chapter, as it did before questions had a `chapter`.
+    """
+    placed = []
+    for _, pack in packs:
+        chapter_of = {t.id: t.chapter for t in pack.terms}
+        questions = tuple(
+            replace(q, chapter=chapter_of.get(q.related[0])) if q.chapter is None and q.related else q
+            for q in pack.questions
+        )
+        placed.append(replace(pack, questions=questions))
+    return placed
+
+
 def load_packs(directories: Iterable[Path]) -> list[Pack]:
     """Read and validate every pack directory; raise `ContentError` listing all problems if any."""
     reader = _Reader()
@@ -355,9 +495,10 @@ def load_packs(directories: Iterable[Path]) -> list[Pack]:
         if pack is not None:
             packs.append((directory, pack))
     _check_ids(packs, reader)
+    _check_relations(packs, reader)
     if reader.problems:
         raise ContentError(reader.problems)
-    return [pack for _, pack in packs]
+    return _place_questions(packs)
 
 
 def load_library(directories: Iterable[Path]) -> Library:

@@ -16,6 +16,16 @@ class Term:
     chapter: int
     pack: str
     aliases: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()  # ids from the pack's `kinds:` list, the primary one first (at most two)
+    confusable: tuple[str, ...] = ()  # ids of terms a learner could mistake it for (as declared here)
+    same_as: tuple[str, ...] = ()  # ids of entries naming the same concept (as declared here)
+    broader: tuple[str, ...] = ()  # ids of the wider concepts this one is a case of (as declared here)
+    quiz_prompt: str = ""  # what a quiz shows when the definition cannot be shown without naming the term
+
+    @property
+    def kind(self) -> str | None:
+        """Return the term's primary kind, if it has one."""
+        return self.kinds[0] if self.kinds else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +53,8 @@ class Question:
     key_points: tuple[str, ...]
     related: tuple[str, ...]
     pack: str
+    chapter: int | None = None  # the chapter it belongs to; the loader fills in its first related term's
+    origin: str = ""  # where it comes from ("project": written for this project), shown nowhere yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +106,14 @@ class Credit:
 
 
 @dataclass(frozen=True, slots=True)
+class TermKind:
+    """One kind of term a pack declares (`loss-function`: "loss function")."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
 class Pack:
     """A content pack as loaded from one directory."""
 
@@ -106,3 +126,4 @@ class Pack:
     terms: tuple[Term, ...] = ()
     questions: tuple[Question, ...] = ()
     guide: Guide = field(default_factory=Guide)
+    kinds: tuple[TermKind, ...] = ()

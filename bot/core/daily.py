@@ -31,7 +31,7 @@ from rapidfuzz import fuzz, process
 from bot.content.index import Library
 from bot.content.models import Chapter, Question, Term
 from bot.content.text import plural
-from bot.core.choices import make_question
+from bot.core.choices import make_question, quiz_terms
 from bot.core.errors import BotError, UnknownChapter
 
 Kind = Literal["definitions", "interview", "mixed"]
@@ -167,8 +167,8 @@ def build_pool(library: Library, kind: Kind, chapters: Sequence[str]) -> list[st
     items: set[str] = set()
     if kind in ("definitions", "mixed"):
         for chapter in selected:
-            terms = library.terms_in(chapter) if chapter else library.terms.values()
-            items.update(f"term:{t.id}" for t in terms)
+            # Only terms the question builder can ask about without giving them away (see `quiz_terms`).
+            items.update(f"term:{t.id}" for t in quiz_terms(library, chapter, ("definition",)))
     if kind in ("interview", "mixed"):
         for chapter in selected:
             items.update(f"question:{q.id}" for q in library.questions_in(chapter))

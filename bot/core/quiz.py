@@ -10,7 +10,7 @@ from typing import Literal
 
 from bot.content.index import Library
 from bot.content.models import Chapter
-from bot.core.choices import Mode, MultipleChoice, make_question
+from bot.core.choices import MODES, Mode, MultipleChoice, make_question, quiz_terms
 from bot.core.errors import BotError
 
 MIN_QUESTIONS = 1
@@ -53,11 +53,12 @@ def build_questions(
 ) -> list[MultipleChoice]:
     """Pick `count` distinct terms (from one chapter, or all) and make a question of each.
 
-    A chapter with fewer terms than asked gives one question per term.
+    Only terms the builder can ask about without giving them away are picked (`quiz_terms`); a chapter with
+    fewer of them than asked gives one question per term.
     """
     if not MIN_QUESTIONS <= count <= MAX_QUESTIONS:
         raise ValueError(f"count must be between {MIN_QUESTIONS} and {MAX_QUESTIONS}")
-    pool = library.terms_in(chapter) if chapter else list(library.terms.values())
+    pool = quiz_terms(library, chapter, MODES if mode == "mixed" else (mode,))
     terms = rng.sample(pool, min(count, len(pool)))
     return [make_question(library, term, rng, question_mode(mode, rng)) for term in terms]
 
