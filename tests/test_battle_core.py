@@ -6,19 +6,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.cogs.quiz.battle._render import movement_label
 from bot.core.battle import (
     Answer,
     PlayerState,
     answer_points,
     distribution,
     elapsed_us,
-    movement_label,
-    ordinal,
     places,
     podium,
     score_round,
     standings,
 )
+from bot.ui import ordinal
 
 S = 1_000_000  # microseconds in a second
 START = datetime(2026, 11, 22, 18, 0, tzinfo=UTC)

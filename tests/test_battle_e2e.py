@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.cogs.quiz._battle import battles
+from bot.cogs.quiz.battle import battles
 from bot.db import from_iso
 from standin import Permissions
 

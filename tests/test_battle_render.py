@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.cogs.quiz._battle._render import final_embed, lobby_embed, lobby_status
+from bot.cogs.quiz.battle._render import final_embed, lobby_embed, lobby_status
 from bot.core.battle import PlayerState, standings
 from bot.repos.battle import Battle
 

@@ -12,6 +12,7 @@ from bot.cogs.daily import _render as render
 from bot.cogs.daily import _views as views
 from bot.content.text import truncate
 from bot.core.choices import make_question
+from bot.core.daily import Reveal
 from bot.repos.daily import DailyChannel, Post
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -117,3 +118,11 @@ def test_the_reply_to_daily_post_says_what_happened():
     assert render.post_now_reply("exists", sent, "<#2000>").startswith("Today's question is already out in <#2000>")
     assert "no question to post" in render.post_now_reply("no_question", None, "<#2000>")
     assert "I'll keep trying" in render.post_now_reply("failed", None, "<#2000>")
+
+
+def test_the_reveal_says_who_chose_what():
+    reveal = Reveal(("Dropout", "Batch Normalization", "Weight Decay", "Early Stopping"), (13, 5, 2, 1), 0)
+    assert render.reveal_headline(reveal) == "62 % chose **Dropout** · 21 members answered"
+    assert render.reveal_lines(reveal)[0] == "✅ Dropout — 62 % (13)"
+    assert render.reveal_lines(reveal)[1] == "▫️ Batch Normalization — 24 % (5)"
+    assert render.reveal_headline(Reveal(("A", "B"), (0, 0), 1)) == "The answer was **B** · nobody answered"

@@ -15,10 +15,10 @@ from pathlib import Path
 import discord
 import pytest
 
-from bot.app import loaded_cog
 from bot.config import parse_config
 from bot.core.errors import BotError
 from bot.runner import setup_logging
+from bot.ui import loaded_cog
 from standin import StandIn, running_standin
 
 EXPECTED_COMMANDS = {

@@ -8,18 +8,10 @@ from datetime import date, timedelta
 import pytest
 from PIL import Image
 
+from bot.cogs.stats._render import MASTERY, MASTERY_FIELDS, text_fields
 from bot.core.mastery import ChapterMastery
 from bot.core.review import DueSummary
-from bot.core.stats import (
-    MASTERY,
-    MASTERY_FIELDS,
-    WEEKS,
-    MemberStats,
-    calendar,
-    percent,
-    text_fields,
-    window_activity,
-)
+from bot.core.stats import WEEKS, MemberStats, calendar, percent, window_activity
 from bot.render.stats_image import WIDTH, level, render_stats
 
 TODAY = date(2026, 11, 18)  # a Wednesday

@@ -9,11 +9,12 @@ import discord
 import pytest
 
 from bot.cogs.options import chapter_choices, term_choices
-from bot.cogs.study import _embeds as embeds
+from bot.cogs.study import _render as embeds
 from bot.cogs.study import _views as views
 from bot.content.index import Library
 from bot.content.models import Chapter, Credit, Pack, Term
 from bot.core.errors import BotError
+from bot.ui import Limit
 
 # -- Discord's limits ------------------------------------------------------------------------------------------
 
@@ -269,7 +270,7 @@ def test_a_term_card_of_maximal_content_stays_within_the_embed_total():
     card = views.term_screen(library, term)
     assert_card_fits(card)
     embed = card.embeds[0]
-    assert embed.description.endswith("…") and embeds.EMBED_TOTAL_LIMIT - 10 < len(embed) <= embeds.EMBED_TOTAL_LIMIT
+    assert embed.description.endswith("…") and Limit.EMBED - 10 < len(embed) <= Limit.EMBED
     assert embed.fields[0].value == term.tip, "the tip is whole: the description gives way"
     # The longest ids the loader accepts still fit every button's custom id.
     assert labels(card)[-3:] == ["Chapter 999", "Quiz me on this chapter", "Share"]

@@ -1,7 +1,8 @@
 """Group battle rules: round timing, points, a round's outcome and the standings with their movement.
 
 Plain Python with no Discord and no database: the battle repository feeds it rows and stores what it returns,
-the battle cog renders it. Times are measured in whole microseconds so the points are exact integers.
+the battle feature (`bot.cogs.quiz.battle`) shows it. Times are measured in whole microseconds so the points
+are exact integers.
 """
 
 from __future__ import annotations
@@ -158,26 +159,9 @@ def standings(players: Sequence[PlayerState], before: Mapping[int, int] | None =
     return rows
 
 
-def movement_label(moved: int | None) -> str:
-    """Render movement as Discord shows it in the round summary: ▲2, ▼1, = or "new"."""
-    if moved is None:
-        return "new"
-    if moved > 0:
-        return f"▲{moved}"
-    if moved < 0:
-        return f"▼{-moved}"
-    return "="
-
-
 def podium(rows: Sequence[Standing]) -> list[Standing]:
     """Return the players on the podium: places 1 to 3 (more than three people when places are shared)."""
     return [s for s in rows if s.place <= 3 and s.points > 0]
-
-
-def ordinal(n: int) -> str:
-    """Write a place as English does: 1st, 2nd, 3rd, 4th, 11th, 21st."""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def round_deadline(started: datetime, seconds: int) -> datetime:

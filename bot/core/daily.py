@@ -23,14 +23,10 @@ import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
 from typing import Literal
-
-from rapidfuzz import fuzz, process
 
 from bot.content.index import Library
 from bot.content.models import Chapter, Question, Term
-from bot.content.text import plural
 from bot.core.choices import make_question, quiz_terms
 from bot.core.errors import BotError, UnknownChapter
 
@@ -44,25 +40,6 @@ POINTS_OPEN = 5  # an open question answered
 CLAIM_LEASE = timedelta(minutes=2)
 # A post this late is on time, whatever the grace window: the scheduler fires a moment after the minute.
 ON_TIME = timedelta(minutes=1)
-
-# Offered first when the time-zone box is empty.
-POPULAR_ZONES = (
-    "Etc/UTC",
-    "Europe/London",
-    "Europe/Berlin",
-    "Europe/Paris",
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Los_Angeles",
-    "America/Sao_Paulo",
-    "Asia/Kolkata",
-    "Asia/Singapore",
-    "Asia/Shanghai",
-    "Asia/Tokyo",
-    "Australia/Sydney",
-    "Africa/Lagos",
-)
 
 
 class DailyError(BotError):
@@ -78,59 +55,6 @@ def parse_post_time(text: str) -> time:
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
         raise DailyError(f"“{text[:20]}” is not a time: use 24-hour HH:MM, for example 09:00 or 18:30.")
     return time(int(match.group(1)), int(match.group(2)))
-
-
-@cache
-def timezone_names() -> tuple[str, ...]:
-    """Return every IANA time-zone name (from the tzdata package), sorted."""
-    return tuple(sorted(n for n in zoneinfo.available_timezones() if n not in {"localtime", "Factory"}))
-
-
-def _zone_key(text: str) -> str:
-    return text.strip().casefold().replace(" ", "_")
-
-
-def suggest_timezones(query: str, limit: int = 25) -> list[str]:
-    """Rank time-zone names for `query`: exact, prefix, a place's prefix ("york"), substring, then fuzzy."""
-    names = timezone_names()
-    wanted = _zone_key(query)
-    if not wanted:
-        popular = [n for n in POPULAR_ZONES if n in names]
-        return (popular + [n for n in names if n not in popular])[:limit]
-    ranked: dict[str, tuple[int, float]] = {}
-    for name in names:
-        key = name.casefold()
-        parts = key.split("/")
-        if key == wanted:
-            rank = 0
-        elif key.startswith(wanted):
-            rank = 1
-        elif any(part.startswith(wanted) for part in parts[1:]):
-            rank = 2
-        elif wanted in key:
-            rank = 3
-        else:
-            continue
-        ranked[name] = (rank, 0.0)
-    if len(ranked) < limit:
-        for name, score, _ in process.extract(
-            wanted, names, processor=_zone_key, scorer=fuzz.WRatio, limit=limit, score_cutoff=60
-        ):
-            ranked.setdefault(name, (4, -score))
-    popular_rank = {n: i for i, n in enumerate(POPULAR_ZONES)}
-    order = sorted(ranked, key=lambda n: (*ranked[n], popular_rank.get(n, len(POPULAR_ZONES)), len(n), n))
-    return order[:limit]
-
-
-def resolve_timezone(name: str) -> str:
-    """Return the exact IANA name for `name` (case-insensitive), or explain with the closest valid names."""
-    wanted = _zone_key(name)
-    for candidate in timezone_names():
-        if candidate.casefold() == wanted:
-            return candidate
-    closest = suggest_timezones(name, limit=5)
-    hint = f" Closest: {', '.join(closest)}." if closest else " Use a name such as Europe/London or Asia/Kolkata."
-    raise DailyError(f"“{name[:50]}” is not a time zone I know.{hint} Pick one from the list as you type.")
 
 
 def parse_chapters(library: Library, text: str | None) -> tuple[str, ...]:
@@ -298,21 +222,10 @@ class Reveal:
         """Return how many members answered."""
         return sum(self.counts)
 
-    def lines(self) -> list[str]:
-        """Return one line per option, the right one marked ("✅ Dropout — 62 % (8)")."""
-        shares = percentages(self.counts)
-        return [
-            f"{'✅' if i == self.answer else '▫️'} {label} — {shares[i]} % ({self.counts[i]})"
-            for i, label in enumerate(self.labels)
-        ]
-
-    def headline(self) -> str:
-        """Return the one-line summary: "62 % chose Dropout · 13 answered"."""
-        if self.total == 0:
-            return f"The answer was **{self.labels[self.answer]}** · nobody answered"
-        share = percentages(self.counts)[self.answer]
-        people = plural(self.total, "member")
-        return f"{share} % chose **{self.labels[self.answer]}** · {people} answered"
+    @property
+    def shares(self) -> list[int]:
+        """Return each option's whole percentage of the answers (they add up to 100, or are all 0)."""
+        return percentages(self.counts)
 
 
 # -- choosing the day's question --------------------------------------------------------------------------

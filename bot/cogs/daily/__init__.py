@@ -15,16 +15,17 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import missing_permissions, permission_names, report_failure
 from bot.cogs.daily import _render as render
 from bot.cogs.daily import _views as views
 from bot.cogs.daily._posting import DailyPoster
+from bot.cogs.options import resolve_timezone, timezone_autocomplete
 from bot.core import daily
 from bot.core.daily import DailyError
 from bot.repos.daily import DailyRepo
+from bot.ui import missing_permissions, permission_names, report_failure
 
 if TYPE_CHECKING:
-    from bot.app import InterviewBot
+    from bot.app import BotInteraction, InterviewBot
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +66,13 @@ class Daily(commands.Cog):
         self.caught_up = asyncio.Event()
 
     async def cog_load(self) -> None:
+        """Register the post's buttons and schedule every daily channel."""
         self.bot.add_dynamic_items(*views.DYNAMIC_ITEMS)
         count = await self.poster.rebuild()
         log.info("scheduled %d daily question channel(s)", count)
 
     async def cog_unload(self) -> None:
+        """Unregister the buttons and stop the schedule."""
         self.bot.remove_dynamic_items(*views.DYNAMIC_ITEMS)
         self.poster.stop()
 
@@ -85,22 +88,18 @@ class Daily(commands.Cog):
             log.info("caught up the daily question in %d channel(s)", len(posted))
 
     @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction) -> None:
+    async def on_interaction(self, interaction: BotInteraction) -> None:
         """Handle the answer modal by its custom_id, so a modal opened before a restart is still saved."""
         if interaction.type is not discord.InteractionType.modal_submit:
             return
-        match = views.MODAL_ID.fullmatch(str((interaction.data or {}).get("custom_id", "")))
-        if match is None:
-            return
         try:
-            await views.submit_answer(interaction, int(match["post"]))
+            submitted = views.answer_submission(interaction)
+            if submitted is not None:
+                await views.submit_answer(interaction, *submitted)
         except Exception as exc:
             await report_failure(interaction, exc)
 
     # -- admin commands ---------------------------------------------------------------------------------
-
-    async def _timezone_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice]:
-        return [app_commands.Choice(name=n, value=n) for n in daily.suggest_timezones(current)]
 
     @daily_group.command(name="setup")
     @admin_only
@@ -111,7 +110,7 @@ class Daily(commands.Cog):
         chapters="Only these chapters: numbers or titles, comma-separated (leave out for all)",
         kind="definitions (multiple choice), interview (open questions) or mixed",
     )
-    @app_commands.autocomplete(timezone=_timezone_autocomplete)
+    @app_commands.autocomplete(timezone=timezone_autocomplete)
     async def setup(
         self,
         interaction: discord.Interaction,
@@ -123,7 +122,7 @@ class Daily(commands.Cog):
     ) -> None:
         """Post a daily question in a channel at a local time."""
         post_time = daily.parse_post_time(time)
-        zone = daily.resolve_timezone(timezone)
+        zone = resolve_timezone(timezone)
         keys = daily.parse_chapters(self.bot.library, chapters)
         size = daily.check_pool(self.bot.library, kind, keys)
         assert interaction.guild is not None

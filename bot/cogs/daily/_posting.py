@@ -217,12 +217,15 @@ class DailyPoster:
         previous = await self.past(channel.channel_id, before=post)
         embed = render.post_embed(self.bot.library, post, previous)
         view = views.post_view(self.bot.library, post)
-        target = self.bot.get_channel(channel.channel_id) or self.bot.get_partial_messageable(
-            channel.channel_id, guild_id=channel.guild_id
+        found = self.bot.get_channel(channel.channel_id)
+        target = (
+            found
+            if isinstance(found, discord.abc.Messageable)
+            else self.bot.get_partial_messageable(channel.channel_id, guild_id=channel.guild_id)
         )
         # The nonce (enforced by Discord for a few minutes) makes a retry of a send that did arrive return
         # that message instead of posting a second one.
-        return await target.send(embed=embed, view=view, nonce=f"iq-daily-{post.id}")  # type: ignore[union-attr]
+        return await target.send(embed=embed, view=view, nonce=f"iq-daily-{post.id}")
 
     async def _finish(self, channel: DailyChannel, post: Post, message: discord.Message, now: datetime) -> Outcome:
         if not await self.repo.mark_posted(post, message.id, now):

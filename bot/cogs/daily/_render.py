@@ -16,16 +16,12 @@ from bot.content.models import Question
 from bot.content.text import plural, truncate
 from bot.core import daily
 from bot.core.choices import mask_term
-from bot.core.daily import RATINGS, Reveal
+from bot.core.daily import RATINGS, Rating, Reveal
 from bot.core.streaks import MAX_FREEZES, Streak
 from bot.repos.daily import Answer, DailyChannel, Post, StreakRow
+from bot.ui import TIP, Limit, chapter_title
 
 COLOUR = discord.Colour.blurple()
-FIELD = 1024
-FIELDS = 25
-DESCRIPTION = 4096
-CONTENT = 2000
-EMBED_TOTAL = 6000
 RATING_MARKS = {"nailed": "🟢", "partly": "🟡", "missed": "🔴"}
 
 
@@ -66,6 +62,23 @@ def _members(count: int) -> str:
     return plural(count, "member")
 
 
+def reveal_headline(reveal: Reveal) -> str:
+    """Sum up a closed multiple-choice post in one line: "62 % chose **Dropout** · 13 members answered"."""
+    answer = reveal.labels[reveal.answer]
+    if reveal.total == 0:
+        return f"The answer was **{answer}** · nobody answered"
+    return f"{reveal.shares[reveal.answer]} % chose **{answer}** · {_members(reveal.total)} answered"
+
+
+def reveal_lines(reveal: Reveal) -> list[str]:
+    """Show how the answers spread, one line per option, the right one marked: "✅ Dropout — 62 % (8)"."""
+    shares = reveal.shares
+    return [
+        f"{'✅' if n == reveal.answer else '▫️'} {label} — {shares[n]} % ({reveal.counts[n]})"
+        for n, label in enumerate(reveal.labels)
+    ]
+
+
 def _choice_reveal(library: Library, past: PastPost) -> Reveal | None:
     post = past.post
     if not post.is_choice or post.answer is None:
@@ -77,7 +90,7 @@ def reveal_summary(library: Library, past: PastPost) -> str:
     """Return a closed post's outcome in one line: "62 % chose **Dropout** · 13 members answered", or the ratings."""
     reveal = _choice_reveal(library, past)
     if reveal is not None:
-        return reveal.headline()
+        return reveal_headline(reveal)
     if past.answered == 0:
         return "Nobody answered."
     ratings = past.ratings or {}
@@ -91,13 +104,13 @@ def reveal_text(library: Library, past: PastPost) -> str:
     """Return the outcome of a closed post: the answer with the distribution, or the open question's ratings."""
     reveal = _choice_reveal(library, past)
     if reveal is not None:
-        return truncate("\n".join([reveal.headline(), *reveal.lines()]), FIELD)
+        return truncate("\n".join([reveal_headline(reveal), *reveal_lines(reveal)]), Limit.FIELD_VALUE)
     question = daily.item_question(library, past.post.item or "")
     title = f"“{truncate(question.text, 200)}”" if question else "(removed question)"
     points = ""
     if question:
         points = "\nKey points: " + " · ".join(truncate(p, 120) for p in question.key_points[:3])
-    return truncate(f"{title}\n{reveal_summary(library, past)}{points}", FIELD)
+    return truncate(f"{title}\n{reveal_summary(library, past)}{points}", Limit.FIELD_VALUE)
 
 
 def post_embed(library: Library, post: Post, previous: PastPost | None) -> discord.Embed:
@@ -111,7 +124,7 @@ def post_embed(library: Library, post: Post, previous: PastPost | None) -> disco
             description=f"**Which term is this?**\n\n> {truncate(mask_term(term.definition, term), 1500)}",
             colour=COLOUR,
         )
-        embed.add_field(name="Chapter", value=truncate(f"{chapter.number} · {chapter.title}", FIELD))
+        embed.add_field(name="Chapter", value=truncate(chapter_title(chapter), Limit.FIELD_VALUE))
         footer = "Pick one below: one answer per member, open until the next daily question."
     else:
         question = daily.item_question(library, post.item)
@@ -126,7 +139,7 @@ def post_embed(library: Library, post: Post, previous: PastPost | None) -> disco
         )
         related = [library.terms[t].term for t in question.related if t in library.terms]
         if related:
-            embed.add_field(name="Related terms", value=truncate(", ".join(related), FIELD))
+            embed.add_field(name="Related terms", value=truncate(", ".join(related), Limit.FIELD_VALUE))
         footer = "One answer per member, open until the next daily question."
     if previous is not None:
         embed.add_field(name="Previous question", value=reveal_text(library, previous), inline=False)
@@ -135,8 +148,8 @@ def post_embed(library: Library, post: Post, previous: PastPost | None) -> disco
 
 
 def thread_name(post: Post) -> str:
-    """Return the name of the post's discussion thread (≤ 100 characters)."""
-    return f"Discuss · daily question of {day_label(post.local_date)}"
+    """Return the name of the post's discussion thread."""
+    return truncate(f"Discuss · daily question of {day_label(post.local_date)}", Limit.THREAD_NAME)
 
 
 # -- private replies ------------------------------------------------------------------------------------
@@ -158,8 +171,8 @@ def choice_feedback(library: Library, post: Post, answer: Answer, points: int, s
     else:
         head = f"❌ **Not quite.** You chose *{names[answer.choice or 0]}*; the answer is **{right}**."
     term = daily.item_term(library, post.item or "")
-    tip = f"\n💡 Interview tip: {term.tip}" if term and term.tip else ""
-    return truncate(f"{head}\n{streak_line(streak)}{tip}", CONTENT)
+    tip = f"\n{TIP}: {term.tip}" if term and term.tip else ""
+    return truncate(f"{head}\n{streak_line(streak)}{tip}", Limit.CONTENT)
 
 
 def already_answered_text(library: Library, post: Post, answer: Answer | None) -> str:
@@ -177,12 +190,12 @@ def closed_text(library: Library, post: Post) -> str:
         return f"This question is closed; the answer was **{answer_name(library, post)}**."
     question = daily.item_question(library, post.item or "")
     points = "\n".join(f"• {p}" for p in question.key_points) if question else ""
-    return truncate(f"This question is closed (the next one is out). Its key points:\n{points}", CONTENT)
+    return truncate(f"This question is closed (the next one is out). Its key points:\n{points}", Limit.CONTENT)
 
 
 def draft_embed(draft: str) -> discord.Embed:
     """Return a member's unsaved open answer, whole, so that they can keep it (the modal allows 2,000 characters)."""
-    return discord.Embed(title="Your answer (not saved)", description=truncate(draft, DESCRIPTION), colour=COLOUR)
+    return discord.Embed(title="Your answer (not saved)", description=truncate(draft, Limit.DESCRIPTION), colour=COLOUR)
 
 
 def open_feedback(library: Library, question: Question, points: int, streak: Streak) -> discord.Embed:
@@ -190,20 +203,22 @@ def open_feedback(library: Library, question: Question, points: int, streak: Str
     points_text = "\n".join(f"• {p}" for p in question.key_points)
     embed = discord.Embed(
         title=f"Answer saved · +{points} points",
-        description=truncate(f"**Key points a strong answer covers**\n{points_text}", DESCRIPTION),
+        description=truncate(f"**Key points a strong answer covers**\n{points_text}", Limit.DESCRIPTION),
         colour=COLOUR,
     )
     related = [library.terms[t] for t in question.related if t in library.terms]
     if related:
-        embed.add_field(name="Related terms", value=truncate(", ".join(t.term for t in related), FIELD), inline=False)
+        embed.add_field(
+            name="Related terms", value=truncate(", ".join(t.term for t in related), Limit.FIELD_VALUE), inline=False
+        )
     embed.add_field(name="Streak", value=streak_line(streak), inline=False)
     embed.set_footer(text="How did you do? Rate yourself below.")
     return embed
 
 
-def rated_text(rating: str) -> str:
+def rated_text(rating: Rating) -> str:
     """Return the confirmation of a self-rating."""
-    return f"You rated yourself: **{RATINGS[rating]}** {RATING_MARKS[rating]}. See you at the next question!"  # type: ignore[index]
+    return f"You rated yourself: **{RATINGS[rating]}** {RATING_MARKS[rating]}. See you at the next question!"
 
 
 # -- /daily status and /streak ----------------------------------------------------------------------------
@@ -271,7 +286,7 @@ def _status_field(library: Library, status: ChannelStatus) -> tuple[str, str]:
         )
     if status.previous is not None:
         lines.append(f"👁️ Previous: {reveal_summary(library, status.previous)}")
-    return truncate(f"#{status.name}", 256), truncate("\n".join(lines), FIELD)
+    return truncate(f"#{status.name}", Limit.FIELD_NAME), truncate("\n".join(lines), Limit.FIELD_VALUE)
 
 
 def status_embed(library: Library, guild_name: str, statuses: list[ChannelStatus]) -> discord.Embed:
@@ -279,12 +294,12 @@ def status_embed(library: Library, guild_name: str, statuses: list[ChannelStatus
 
     As many channels as fit in Discord's 25 fields and 6,000 characters per embed; the footer says when not all.
     """
-    embed = discord.Embed(title=truncate(f"Daily questions in {guild_name}", 256), colour=COLOUR)
+    embed = discord.Embed(title=truncate(f"Daily questions in {guild_name}", Limit.TITLE), colour=COLOUR)
     if not statuses:
         embed.description = "No daily question is set up here. An admin can start one with `/daily setup`."
         return embed
-    room = EMBED_TOTAL - len(embed.title or "") - len(f"Showing {len(statuses)} of {len(statuses)} channels.")
-    for status in statuses[:FIELDS]:
+    room = Limit.EMBED - len(embed.title or "") - len(f"Showing {len(statuses)} of {len(statuses)} channels.")
+    for status in statuses[: Limit.FIELDS]:
         name, value = _status_field(library, status)
         room -= len(name) + len(value)
         if room < 0:
@@ -297,7 +312,7 @@ def status_embed(library: Library, guild_name: str, statuses: list[ChannelStatus
 
 def streak_embed(name: str, row: StreakRow | None, week: int) -> discord.Embed:
     """Build /streak: current and longest streak, freezes held, answers in the last 7 days."""
-    embed = discord.Embed(title=truncate(f"{name}'s daily streak", 256), colour=COLOUR)
+    embed = discord.Embed(title=truncate(f"{name}'s daily streak", Limit.TITLE), colour=COLOUR)
     current, longest, freezes = (row.current, row.longest, row.freezes) if row else (0, 0, 0)
     embed.add_field(name="Current", value=f"🔥 {plural(current, 'day')}")
     embed.add_field(name="Longest", value=f"🏆 {plural(longest, 'day')}")

@@ -9,25 +9,24 @@ object held in memory), so an answer written across a restart is still saved.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self, cast
 
 import discord
 
-from bot.app import GuardedItem, loaded_cog
 from bot.cogs.daily import _render as render
 from bot.content.index import Library
 from bot.content.text import truncate
 from bot.core import daily
 from bot.core.answers import TermAnswer
-from bot.core.daily import POINTS_CORRECT, POINTS_OPEN, RATINGS, DailyError
+from bot.core.daily import POINTS_CORRECT, POINTS_OPEN, RATINGS, DailyError, Rating
 from bot.core.errors import AlreadyAnswered
-from bot.repos.daily import Post, PostClosed
+from bot.repos.daily import DailyRepo, Post, PostClosed
+from bot.ui import CustomId, Limit, PersistentButton, persistent_view
 
 if TYPE_CHECKING:
-    from bot.app import InterviewBot
-    from bot.cogs.daily import Daily
+    from bot.app import BotInteraction
 
-MODAL_ID = re.compile(r"iq:daily-modal:(?P<post>\d+)")
+ANSWER_MODAL = CustomId("iq:daily-modal:{post}")
 ANSWER_INPUT = "answer"
 ANSWER_LIMIT = 2000
 RATING_STYLES = {
@@ -37,44 +36,42 @@ RATING_STYLES = {
 }
 
 
-def _bot(interaction: discord.Interaction) -> InterviewBot:
-    return interaction.client  # type: ignore[return-value]
+def _repo(interaction: BotInteraction) -> DailyRepo:
+    return DailyRepo(interaction.client.db)
 
 
-def _cog(interaction: discord.Interaction) -> Daily:
-    return loaded_cog(interaction.client, "Daily", "The daily question")
-
-
-async def _open_post(interaction: discord.Interaction, post_id: int) -> Post:
+async def _open_post(interaction: BotInteraction, post_id: int) -> Post:
     """Return the post a button belongs to, or explain that it is gone or closed."""
-    repo = _cog(interaction).repo
+    repo = _repo(interaction)
     post = await repo.post(post_id)
     if post is None or post.item is None:
         raise DailyError("This daily question no longer exists.")
     if await repo.is_closed(post):
-        raise DailyError(render.closed_text(_bot(interaction).library, post))
+        raise DailyError(render.closed_text(interaction.client.library, post))
     return post
 
 
-class ChoiceButton(
-    GuardedItem, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:daily:(?P<post>\d+):(?P<choice>[0-3])"
-):
+class ChoiceButton(PersistentButton, custom_id="iq:daily:{post}:{choice}", choice="[0-3]"):
     """One of the four options of a multiple-choice post."""
 
     def __init__(self, post_id: int, choice: int, label: str = "Option") -> None:
         super().__init__(
             discord.ui.Button(
-                label=truncate(label, 80), custom_id=f"iq:daily:{post_id}:{choice}", style=discord.ButtonStyle.secondary
+                label=truncate(label, Limit.LABEL),
+                custom_id=self.make_id(post=post_id, choice=choice),
+                style=discord.ButtonStyle.secondary,
             )
         )
         self.post_id, self.choice = post_id, choice
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
-        return cls(int(match["post"]), int(match["choice"]), item.label or "Option")
+    def restore(cls, button: discord.ui.Button[Any], fields: re.Match[str]) -> Self:
+        """Rebuild the option from its post and index, keeping its label."""
+        return cls(int(fields["post"]), int(fields["choice"]), button.label or "Option")
 
-    async def run(self, interaction: discord.Interaction) -> None:
-        bot, repo = _bot(interaction), _cog(interaction).repo
+    async def run(self, interaction: BotInteraction) -> None:
+        """Record the member's answer and tell them privately how they did."""
+        bot, repo = interaction.client, _repo(interaction)
         post = await repo.post(self.post_id)
         if post is None or not post.is_choice:
             raise DailyError("This daily question no longer exists.")
@@ -96,57 +93,58 @@ class ChoiceButton(
         await bot.publish_answer(TermAnswer(interaction.user.id, term_id, bool(recorded.answer.correct), now))
 
 
-class AnswerButton(GuardedItem, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:daily-answer:(?P<post>\d+)"):
+class AnswerButton(PersistentButton, custom_id="iq:daily-answer:{post}"):
     """The "Answer" button of an open question: opens the answer modal."""
 
     def __init__(self, post_id: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Answer", emoji="✍️", custom_id=f"iq:daily-answer:{post_id}", style=discord.ButtonStyle.primary
+                label="Answer", emoji="✍️", custom_id=self.make_id(post=post_id), style=discord.ButtonStyle.primary
             )
         )
         self.post_id = post_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
-        return cls(int(match["post"]))
+    def restore(cls, button: discord.ui.Button[Any], fields: re.Match[str]) -> Self:
+        """Rebuild the button from its post."""
+        return cls(int(fields["post"]))
 
-    async def run(self, interaction: discord.Interaction) -> None:
-        bot = _bot(interaction)
+    async def run(self, interaction: BotInteraction) -> None:
+        """Open the answer modal, unless the member answered already."""
+        library = interaction.client.library
         post = await _open_post(interaction, self.post_id)
-        earlier = await _cog(interaction).repo.answer(post.id, interaction.user.id)
+        earlier = await _repo(interaction).answer(post.id, interaction.user.id)
         if earlier is not None:
-            raise AlreadyAnswered(render.already_answered_text(bot.library, post, earlier))
-        question = daily.item_question(bot.library, post.item or "")
+            raise AlreadyAnswered(render.already_answered_text(library, post, earlier))
+        question = daily.item_question(library, post.item or "")
         if question is None:
             raise DailyError("This daily question no longer exists.")
         await interaction.response.send_modal(answer_modal(post.id, question.text))
 
 
-class RateButton(
-    GuardedItem,
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"iq:daily-rate:(?P<post>\d+):(?P<rating>missed|partly|nailed)",
-):
+class RateButton(PersistentButton, custom_id="iq:daily-rate:{post}:{rating}", rating="|".join(RATINGS)):
     """A self-rating button under the key points of an open answer."""
 
-    def __init__(self, post_id: int, rating: str) -> None:
+    def __init__(self, post_id: int, rating: Rating) -> None:
         super().__init__(
             discord.ui.Button(
-                label=RATINGS[rating],  # type: ignore[index]
-                custom_id=f"iq:daily-rate:{post_id}:{rating}",
+                label=RATINGS[rating],
+                custom_id=self.make_id(post=post_id, rating=rating),
                 style=RATING_STYLES[rating],
             )
         )
         self.post_id, self.rating = post_id, rating
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
-        return cls(int(match["post"]), match["rating"])
+    def restore(cls, button: discord.ui.Button[Any], fields: re.Match[str]) -> Self:
+        """Rebuild the button from its post and rating (the template admits only the three ratings)."""
+        return cls(int(fields["post"]), cast("Rating", fields["rating"]))
 
-    async def run(self, interaction: discord.Interaction) -> None:
-        bot = _bot(interaction)
-        rated = await _cog(interaction).repo.rate(self.post_id, interaction.user.id, self.rating, bot.clock())  # type: ignore[arg-type]
+    async def run(self, interaction: BotInteraction) -> None:
+        """Store the member's self-rating of their open answer."""
+        rated = await _repo(interaction).rate(
+            self.post_id, interaction.user.id, self.rating, interaction.client.clock()
+        )
         if not rated:
             raise DailyError("Answer the question first, then rate yourself.")
         await interaction.response.edit_message(content=render.rated_text(self.rating), view=None)
@@ -157,30 +155,25 @@ DYNAMIC_ITEMS = (ChoiceButton, AnswerButton, RateButton)
 
 def post_view(library: Library, post: Post) -> discord.ui.View:
     """Return the post's buttons: four options, or the Answer button."""
-    view = discord.ui.View(timeout=None)
     if post.is_choice:
-        for index, name in enumerate(render.option_names(library, post)):
-            view.add_item(ChoiceButton(post.id, index, name))
-    else:
-        view.add_item(AnswerButton(post.id))
-    return view
+        return persistent_view(
+            *(ChoiceButton(post.id, n, name) for n, name in enumerate(render.option_names(library, post)))
+        )
+    return persistent_view(AnswerButton(post.id))
 
 
 def rating_view(post_id: int) -> discord.ui.View:
     """Return the three self-rating buttons."""
-    view = discord.ui.View(timeout=None)
-    for rating in ("missed", "partly", "nailed"):
-        view.add_item(RateButton(post_id, rating))
-    return view
+    return persistent_view(*(RateButton(post_id, rating) for rating in ("missed", "partly", "nailed")))
 
 
 def answer_modal(post_id: int, question: str) -> discord.ui.Modal:
     """Return the answer modal; its submit is handled by `submit_answer`, whatever the modal object."""
-    modal = discord.ui.Modal(title="Your answer", custom_id=f"iq:daily-modal:{post_id}", timeout=900)
+    modal = discord.ui.Modal(title="Your answer", custom_id=ANSWER_MODAL.make(post=post_id), timeout=900)
     modal.add_item(
         discord.ui.Label(
             text="Your answer",
-            description=truncate(question, 100) or None,
+            description=truncate(question, Limit.INPUT_DESCRIPTION) or None,
             component=discord.ui.TextInput(
                 custom_id=ANSWER_INPUT,
                 style=discord.TextStyle.paragraph,
@@ -205,10 +198,21 @@ def _submitted_text(components: list[dict[str, Any]]) -> str:
     return ""
 
 
-async def submit_answer(interaction: discord.Interaction, post_id: int) -> None:
+def answer_submission(interaction: discord.Interaction[Any]) -> tuple[int, str] | None:
+    """Return the post id and the text of a submitted answer modal; None for any other interaction."""
+    if interaction.type is not discord.InteractionType.modal_submit:
+        return None
+    # A modal submit's payload (the same shape for any modal), read as plain JSON.
+    data = cast(dict[str, Any], interaction.data or {})
+    match = ANSWER_MODAL.match(str(data.get("custom_id", "")))
+    if match is None:
+        return None
+    return int(match["post"]), _submitted_text(data.get("components", [])).strip()
+
+
+async def submit_answer(interaction: BotInteraction, post_id: int, text: str) -> None:
     """Save an open answer, then show the key points and the self-rating buttons privately."""
-    bot, repo = _bot(interaction), _cog(interaction).repo
-    text = _submitted_text((interaction.data or {}).get("components", [])).strip()  # type: ignore[arg-type]
+    bot, repo = interaction.client, _repo(interaction)
     post = await repo.post(post_id)
     question = daily.item_question(bot.library, post.item or "") if post else None
     if post is None or question is None:

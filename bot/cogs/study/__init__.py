@@ -1,7 +1,7 @@
 """Study lookups: /define, /search, /topics, /random, /question, /guide and /help.
 
 Every answer is private with a Share button that posts it publicly. The handlers only resolve their options;
-rendering lives in `_embeds` (pure embed builders) and `_views` (screens and restart-proof buttons).
+rendering lives in `_render` (pure embed builders) and `_views` (screens and restart-proof buttons).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from discord.ext import commands
 
 from bot.cogs.options import chapter_autocomplete, resolve_chapter, term_autocomplete
 from bot.cogs.study import _views as views
-from bot.cogs.study._embeds import GUIDE_SECTIONS
+from bot.cogs.study._render import GUIDE_SECTIONS
 from bot.content.index import Library
 
 if TYPE_CHECKING:
@@ -29,12 +29,15 @@ class Study(commands.Cog):
 
     @property
     def library(self) -> Library:
+        """Return the loaded content."""
         return self.bot.library
 
     async def cog_load(self) -> None:
+        """Register the lookups' buttons."""
         self.bot.add_dynamic_items(*views.DYNAMIC_ITEMS)
 
     async def cog_unload(self) -> None:
+        """Unregister the buttons."""
         self.bot.remove_dynamic_items(*views.DYNAMIC_ITEMS)
 
     @app_commands.command(name="define")
@@ -88,9 +91,10 @@ class Study(commands.Cog):
         """Show a section of the study guide."""
         await views.guide_screen(self.library, section.value).send(interaction)
 
-    @app_commands.command(name="help")
+    # The description as Discord shows it, which is not an imperative like the docstring.
+    @app_commands.command(name="help", description="What this bot does and how to use it.")
     async def help(self, interaction: discord.Interaction) -> None:
-        """What this bot does and how to use it."""
+        """Explain what this bot does and how to use it."""
         await views.help_screen(self.library).send(interaction)
 
 

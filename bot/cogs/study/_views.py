@@ -11,20 +11,21 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Self
 
 import discord
 
-from bot.app import GuardedItem
-from bot.cogs.quiz._solo import start_chapter_quiz
-from bot.cogs.study import _embeds as embeds
+from bot.cogs.quiz.solo import start_chapter_quiz
+from bot.cogs.study import _render as render
 from bot.content.index import Library
 from bot.content.models import Chapter, Question, Term
 from bot.content.text import truncate
 from bot.core.errors import BotError, UnknownChapter, UnknownTerm
+from bot.ui import Limit, PersistentButton, PersistentSelect, chapter_label, persistent_view
 
-CUSTOM_ID_LIMIT = 100
-LABEL_LIMIT = 80
-OPTION_LIMIT = 100
+if TYPE_CHECKING:
+    from bot.app import BotInteraction
+
 _REF = r"(?:define|topics|ask|guide|search):.+|help"
 ALL = "all"  # the scope of /random and /question without a chapter
 
@@ -41,18 +42,17 @@ class Card:
     view: discord.ui.View | None = None
     content: str | None = None
 
-    async def send(self, interaction: discord.Interaction, *, ephemeral: bool = True) -> None:
+    async def send(self, interaction: discord.Interaction[Any], *, ephemeral: bool = True) -> None:
         """Answer the interaction with this card as a new message (private unless told otherwise)."""
-        kwargs = {"view": self.view} if self.view is not None else {}
         await interaction.response.send_message(
             self.content,
             embeds=self.embeds,
+            view=self.view if self.view is not None else discord.utils.MISSING,
             ephemeral=ephemeral,
             allowed_mentions=discord.AllowedMentions.none(),
-            **kwargs,
         )
 
-    async def show(self, interaction: discord.Interaction) -> None:
+    async def show(self, interaction: discord.Interaction[Any]) -> None:
         """Open this card from a button: replace a private message in place, else answer privately."""
         message = interaction.message
         if message is not None and message.flags.ephemeral:
@@ -64,11 +64,7 @@ class Card:
 # -- buttons and menus -----------------------------------------------------------------------------------
 
 
-def _library(interaction: discord.Interaction) -> Library:
-    return interaction.client.library  # type: ignore[attr-defined]
-
-
-class Open(GuardedItem, discord.ui.DynamicItem[discord.ui.Button], template=rf"iq:(?P<ref>{_REF})"):
+class Open(PersistentButton, custom_id="iq:{ref}", ref=_REF):
     """A button that opens a screen (a term, a chapter page, a question …) for whoever presses it."""
 
     def __init__(
@@ -81,60 +77,69 @@ class Open(GuardedItem, discord.ui.DynamicItem[discord.ui.Button], template=rf"i
         disabled: bool = False,
         emoji: str | None = None,
     ) -> None:
-        button = discord.ui.Button(
-            label=truncate(label, LABEL_LIMIT), custom_id=f"iq:{ref}", style=style, disabled=disabled, emoji=emoji
+        button: discord.ui.Button[Any] = discord.ui.Button(
+            label=truncate(label, Limit.LABEL),
+            custom_id=self.make_id(ref=ref),
+            style=style,
+            disabled=disabled,
+            emoji=emoji,
         )
         super().__init__(button, row=row)
         self.ref = ref
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
-        return cls(match["ref"], item.label or "Open", style=item.style)
+    def restore(cls, button: discord.ui.Button[Any], fields: re.Match[str]) -> Self:
+        """Rebuild the button from its ref, keeping its label and style."""
+        return cls(fields["ref"], button.label or "Open", style=button.style)
 
-    async def run(self, interaction: discord.Interaction) -> None:
-        await screen(_library(interaction), self.ref).show(interaction)
+    async def run(self, interaction: BotInteraction) -> None:
+        """Open the screen in place (or privately)."""
+        await screen(interaction.client.library, self.ref).show(interaction)
 
 
-class Share(GuardedItem, discord.ui.DynamicItem[discord.ui.Button], template=rf"iq:share:(?P<ref>{_REF})"):
+class Share(PersistentButton, custom_id="iq:share:{ref}", ref=_REF):
     """A button that posts a screen publicly in the channel, saying who shared it (without pinging)."""
 
     def __init__(self, ref: str, *, row: int | None = None) -> None:
-        button = discord.ui.Button(
-            label="Share", emoji="📣", custom_id=f"iq:share:{ref}", style=discord.ButtonStyle.primary
+        button: discord.ui.Button[Any] = discord.ui.Button(
+            label="Share", emoji="📣", custom_id=self.make_id(ref=ref), style=discord.ButtonStyle.primary
         )
         super().__init__(button, row=row)
         self.ref = ref
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
-        return cls(match["ref"])
+    def restore(cls, button: discord.ui.Button[Any], fields: re.Match[str]) -> Self:
+        """Rebuild the button from its ref."""
+        return cls(fields["ref"])
 
-    async def run(self, interaction: discord.Interaction) -> None:
-        card = screen(_library(interaction), self.ref, public=True)
+    async def run(self, interaction: BotInteraction) -> None:
+        """Post the public version of the screen, naming who shared it."""
+        card = screen(interaction.client.library, self.ref, public=True)
         card.content = f"Shared by {interaction.user.mention}"
         await card.send(interaction, ephemeral=False)
 
 
-class Another(
-    GuardedItem, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:(?P<what>random|question):(?P<scope>.+)"
-):
+class Another(PersistentButton, custom_id="iq:{what}:{scope}", what="random|question", scope=".+"):
     """A button that draws another random term or question (from one chapter or all) using the bot's rng."""
 
     def __init__(self, what: str, scope: str, *, row: int | None = None) -> None:
         label = "Another term" if what == "random" else "Another question"
-        button = discord.ui.Button(label=label, emoji="🎲", custom_id=f"iq:{what}:{scope}")
+        button: discord.ui.Button[Any] = discord.ui.Button(
+            label=label, emoji="🎲", custom_id=self.make_id(what=what, scope=scope)
+        )
         super().__init__(button, row=row)
         self.what = what
         self.scope = scope
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
-        return cls(match["what"], match["scope"])
+    def restore(cls, button: discord.ui.Button[Any], fields: re.Match[str]) -> Self:
+        """Rebuild the button from what it draws and where from."""
+        return cls(fields["what"], fields["scope"])
 
-    async def run(self, interaction: discord.Interaction) -> None:
-        library = _library(interaction)
+    async def run(self, interaction: BotInteraction) -> None:
+        """Show another random term or question in place."""
+        library, rng = interaction.client.library, interaction.client.rng
         chapter = None if self.scope == ALL else scope_chapter(library, self.scope)
-        rng = interaction.client.rng  # type: ignore[attr-defined]
         if self.what == "random":
             card = term_screen(library, library.random_term(rng, chapter), another=self.scope)
         else:
@@ -142,76 +147,79 @@ class Another(
         await card.show(interaction)
 
 
-class KeyPoints(GuardedItem, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:keypoints:(?P<question>.+)"):
+class KeyPoints(PersistentButton, custom_id="iq:keypoints:{question}", question=".+"):
     """A button that reveals a question's key points privately to whoever presses it."""
 
     def __init__(self, question_id: str, *, row: int | None = None) -> None:
-        button = discord.ui.Button(
+        button: discord.ui.Button[Any] = discord.ui.Button(
             label="Show key points",
             emoji="🔑",
-            custom_id=f"iq:keypoints:{question_id}",
+            custom_id=self.make_id(question=question_id),
             style=discord.ButtonStyle.success,
         )
         super().__init__(button, row=row)
         self.question_id = question_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
-        return cls(match["question"])
+    def restore(cls, button: discord.ui.Button[Any], fields: re.Match[str]) -> Self:
+        """Rebuild the button from its question id."""
+        return cls(fields["question"])
 
-    async def run(self, interaction: discord.Interaction) -> None:
-        library = _library(interaction)
+    async def run(self, interaction: BotInteraction) -> None:
+        """Reveal the key points privately."""
+        library = interaction.client.library
         await key_points_screen(library, find_question(library, self.question_id)).send(interaction)
 
 
-class Pick(GuardedItem, discord.ui.DynamicItem[discord.ui.Select], template=r"iq:pick"):
+class Pick(PersistentSelect, custom_id="iq:pick"):
     """A menu whose options are screen refs (a page's terms, or chapters): opens the one picked."""
 
     def __init__(self, options: list[discord.SelectOption], placeholder: str, *, row: int | None = None) -> None:
-        select = discord.ui.Select(custom_id="iq:pick", options=options, placeholder=placeholder)
+        select: discord.ui.Select[Any] = discord.ui.Select(
+            custom_id=self.make_id(), options=options, placeholder=placeholder
+        )
         super().__init__(select, row=row)
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Select, match: re.Match[str]):
-        return cls(list(item.options), item.placeholder or "")
+    def restore(cls, select: discord.ui.Select[Any], fields: re.Match[str]) -> Self:
+        """Rebuild the menu with the options Discord sent back."""
+        return cls(list(select.options), select.placeholder or "")
 
-    async def run(self, interaction: discord.Interaction) -> None:
+    async def run(self, interaction: BotInteraction) -> None:
+        """Open the screen picked."""
         ref = self.item.values[0] if self.item.values else ""
         if not re.fullmatch(_REF, ref):
             raise BotError("That choice is not available any more; run the command again.")
-        await screen(_library(interaction), ref).show(interaction)
+        await screen(interaction.client.library, ref).show(interaction)
 
 
-class ChapterQuiz(GuardedItem, discord.ui.DynamicItem[discord.ui.Button], template=r"iq:chapterquiz:(?P<chapter>.+)"):
+class ChapterQuiz(PersistentButton, custom_id="iq:chapterquiz:{chapter}", chapter=".+"):
     """A button that adds a chapter's terms to the presser's review deck and starts a private quiz on it."""
 
     def __init__(self, chapter_key: str, *, row: int | None = None) -> None:
-        button = discord.ui.Button(
-            label="Quiz me on this chapter", emoji="🎯", custom_id=f"iq:chapterquiz:{chapter_key}"
+        button: discord.ui.Button[Any] = discord.ui.Button(
+            label="Quiz me on this chapter", emoji="🎯", custom_id=self.make_id(chapter=chapter_key)
         )
         super().__init__(button, row=row)
         self.chapter_key = chapter_key
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]):
-        return cls(match["chapter"])
+    def restore(cls, button: discord.ui.Button[Any], fields: re.Match[str]) -> Self:
+        """Rebuild the button from its chapter key."""
+        return cls(fields["chapter"])
 
-    async def run(self, interaction: discord.Interaction) -> None:
-        await start_chapter_quiz(interaction.client, interaction, self.chapter_key)  # type: ignore[arg-type]
+    async def run(self, interaction: BotInteraction) -> None:
+        """Start the chapter's quiz for whoever pressed."""
+        await start_chapter_quiz(interaction.client, interaction, self.chapter_key)
 
 
 DYNAMIC_ITEMS = (Open, Share, Another, KeyPoints, Pick, ChapterQuiz)
 
 
-def _add(view: discord.ui.View, item: discord.ui.Item) -> None:
+def _add(view: discord.ui.View, item: discord.ui.Item[Any]) -> None:
     """Add an item unless its custom_id would exceed Discord's limit (the loader keeps ids short enough)."""
-    if len(getattr(item, "custom_id", "")) <= CUSTOM_ID_LIMIT:
+    if len(getattr(item, "custom_id", "")) <= Limit.CUSTOM_ID:
         view.add_item(item)
-
-
-def _view() -> discord.ui.View:
-    # timeout=None: the buttons are dynamic items, dispatched by custom_id, so the view itself is never stored.
-    return discord.ui.View(timeout=None)
 
 
 def _open_terms(view: discord.ui.View, terms: list[Term], *, row: int) -> None:
@@ -242,24 +250,24 @@ def random_question(library: Library, rng: random.Random, chapter: Chapter | Non
     """Pick a random open question, from one chapter or from all."""
     pool = library.questions_in(chapter)
     if not pool:
-        where = f"in {embeds.chapter_label(chapter)}" if chapter else "in the library"
+        where = f"in {chapter_label(chapter)}" if chapter else "in the library"
         raise BotError(f"There are no open questions {where} yet. Try another chapter or leave it out.")
     return rng.choice(pool)
 
 
 def term_screen(library: Library, term: Term, *, public: bool = False, another: str | None = None) -> Card:
-    """A term card with its related terms, its chapter, and Share (and Another for /random)."""
-    view = _view()
+    """Show a term card with its related terms, its chapter, and Share (and Another for /random)."""
+    view = persistent_view()
     _open_terms(view, library.related_terms(term, limit=5), row=0)
     chapter = library.chapter_of(term)
-    page = chapter.term_ids.index(term.id) // embeds.TERMS_PER_PAGE + 1
+    page = chapter.term_ids.index(term.id) // render.TERMS_PER_PAGE + 1
     _add(view, Open(f"topics:{chapter.key}:{page}", f"Chapter {chapter.number}", emoji="📚", row=1))
     _add(view, ChapterQuiz(chapter.key, row=1))
     if another is not None and not public:
         _add(view, Another("random", another, row=1))
     if not public:
         _add(view, Share(f"define:{term.id}", row=1))
-    return Card([embeds.term_card(library, term)], view)
+    return Card([render.term_card(library, term)], view)
 
 
 def close_terms(library: Library, text: str) -> list[Term]:
@@ -268,18 +276,18 @@ def close_terms(library: Library, text: str) -> list[Term]:
 
 
 def suggestions_screen(library: Library, query: str) -> Card:
-    """The private answer to a name that is no term: the closest terms as buttons."""
+    """Answer a name that is no term privately, with the closest terms as buttons."""
     candidates = close_terms(library, query)
-    view = _view()
+    view = persistent_view()
     _open_terms(view, candidates, row=0)
-    return Card([embeds.suggestions_embed(query, candidates)], view if candidates else None)
+    return Card([render.suggestions_embed(query, candidates)], view if candidates else None)
 
 
 def search_screen(library: Library, query: str, *, public: bool = False) -> Card:
     """Full-text results with buttons to open the top hits (or, without any, the closest names)."""
     hits = library.search(query, limit=10)
     close = [] if hits else close_terms(library, query)
-    view = _view()
+    view = persistent_view()
     for n, hit in enumerate(hits[:5], start=1):
         ref = f"define:{hit.id}" if hit.kind == "term" else f"ask:{hit.id}"
         emoji = "📖" if hit.kind == "term" else "❓"
@@ -287,7 +295,7 @@ def search_screen(library: Library, query: str, *, public: bool = False) -> Card
     _open_terms(view, close, row=0)
     if hits and not public:
         _add(view, Share(f"search:{query}", row=1))
-    return Card([embeds.search_embed(library, query, hits, close)], view if view.children else None)
+    return Card([render.search_embed(library, query, hits, close)], view if view.children else None)
 
 
 def _pager(view: discord.ui.View, base: str, page: int, count: int, *, row: int) -> None:
@@ -299,35 +307,35 @@ def _pager(view: discord.ui.View, base: str, page: int, count: int, *, row: int)
 
 
 def topics_screen(library: Library, scope: str, page: int = 1, *, public: bool = False) -> Card:
-    """The chapter list (scope "all") or one chapter's page of terms, with paging and a menu to open one."""
-    view = _view()
+    """Show the chapter list (scope "all") or one chapter's page of terms, with paging and a menu to open one."""
+    view = persistent_view()
     if scope == ALL:
-        shown = embeds.chapters_page(library, page)
+        shown = render.chapters_page(library, page)
         chapters = list(library.chapters.values())
-        first = (shown.number - 1) * embeds.CHAPTERS_PER_PAGE
+        first = (shown.number - 1) * render.CHAPTERS_PER_PAGE
         options = [
             discord.SelectOption(
-                label=truncate(f"{c.number}. {c.title}", OPTION_LIMIT),
+                label=truncate(f"{c.number}. {c.title}", Limit.OPTION),
                 value=f"topics:{c.key}:1",
                 description=f"{len(c.term_ids)} terms",
             )
-            for c in chapters[first : first + embeds.CHAPTERS_PER_PAGE]
+            for c in chapters[first : first + render.CHAPTERS_PER_PAGE]
         ]
         placeholder = "Open a chapter…"
     else:
         chapter = scope_chapter(library, scope)
-        shown = embeds.chapter_page(library, chapter, page)
-        first = (shown.number - 1) * embeds.TERMS_PER_PAGE
+        shown = render.chapter_page(library, chapter, page)
+        first = (shown.number - 1) * render.TERMS_PER_PAGE
         options = [
             discord.SelectOption(
-                label=truncate(t.term, OPTION_LIMIT),
+                label=truncate(t.term, Limit.OPTION),
                 value=f"define:{t.id}",
-                description=embeds.short_definition(t, OPTION_LIMIT),
+                description=render.short_definition(t, Limit.OPTION),
             )
-            for t in library.terms_in(chapter)[first : first + embeds.TERMS_PER_PAGE]
+            for t in library.terms_in(chapter)[first : first + render.TERMS_PER_PAGE]
         ]
         placeholder = "Open a term…"
-    options = [o for o in options if len(o.value) <= OPTION_LIMIT][:25]
+    options = [o for o in options if len(o.value) <= Limit.OPTION][: Limit.OPTIONS]
     if options:
         view.add_item(Pick(options, placeholder, row=0))
     _pager(view, f"topics:{scope}", shown.number, shown.count, row=1)
@@ -339,28 +347,28 @@ def topics_screen(library: Library, scope: str, page: int = 1, *, public: bool =
 
 
 def question_screen(library: Library, question: Question, *, public: bool = False, another: str | None = None) -> Card:
-    """An open question with Show key points (and Another, Share when private)."""
-    view = _view()
+    """Show an open question with Show key points (and Another, Share when private)."""
+    view = persistent_view()
     _add(view, KeyPoints(question.id, row=0))
     if another is not None and not public:
         _add(view, Another("question", another, row=0))
     if not public:
         _add(view, Share(f"ask:{question.id}", row=0))
-    return Card([embeds.question_card(library, question)], view)
+    return Card([render.question_card(library, question)], view)
 
 
 def key_points_screen(library: Library, question: Question) -> Card:
-    """The private reveal: key points, related terms as buttons, the answer formula as a hint."""
-    view = _view()
+    """Reveal privately: key points, related terms as buttons, the answer formula as a hint."""
+    view = persistent_view()
     _open_terms(view, [library.terms[r] for r in question.related if r in library.terms], row=0)
-    return Card([embeds.key_points_embed(library, question)], view if view.children else None)
+    return Card([render.key_points_embed(library, question)], view if view.children else None)
 
 
 def guide_screen(library: Library, section: str, page: int = 1, *, public: bool = False) -> Card:
     """One page of a guide section, with paging when it needs more than one."""
-    pages = embeds.guide_pages(library, section)
-    page = embeds.clamp_page(page, len(pages))
-    view = _view()
+    pages = render.guide_pages(library, section)
+    page = render.clamp_page(page, len(pages))
+    view = persistent_view()
     _pager(view, f"guide:{section}", page, len(pages), row=0)
     if not public:
         _add(view, Share(f"guide:{section}:{page}", row=0))
@@ -368,11 +376,11 @@ def guide_screen(library: Library, section: str, page: int = 1, *, public: bool 
 
 
 def help_screen(library: Library, *, public: bool = False) -> Card:
-    """What the bot does, with Share when private."""
-    view = _view()
+    """Say what the bot does, with Share when private."""
+    view = persistent_view()
     if not public:
         _add(view, Share("help", row=0))
-    return Card([embeds.help_embed(library)], view if view.children else None)
+    return Card([render.help_embed(library)], view if view.children else None)
 
 
 def _split_page(rest: str) -> tuple[str, int]:
@@ -396,7 +404,7 @@ def screen(library: Library, ref: str, *, public: bool = False) -> Card:
         return question_screen(library, find_question(library, rest), public=public)
     if kind == "guide":
         section, page = _split_page(rest)
-        if section not in embeds.GUIDE_SECTIONS:
+        if section not in render.GUIDE_SECTIONS:
             raise BotError("That guide section does not exist. Try `/guide`.")
         return guide_screen(library, section, page, public=public)
     if kind == "search":

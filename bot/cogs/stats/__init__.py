@@ -1,8 +1,11 @@
-"""`/stats [member]`: a picture of a member's practice (activity calendar, streaks, points, accuracy, mastery,
-cards due) with the same facts as text beside it for screen readers.
+"""`/stats [member]`: a picture of a member's practice, with the same facts as text beside it.
+
+The picture shows the activity calendar, streaks, points, accuracy, mastery and cards due; the text says the
+same for screen readers.
 
 Points and accuracy are this server's (score_events); streaks are the daily feature's (`DailyRepo`); review
-cards and mastery belong to the member wherever they practise. See `bot.core.stats.ACTIVITY_SCOPE`.
+cards and mastery belong to the member wherever they practise. See `bot.core.stats.ACTIVITY_SCOPE`. The
+picture is drawn by `bot.render.stats_image`, the text beside it by `_render`.
 """
 
 from __future__ import annotations
@@ -16,10 +19,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.content.text import truncate
+from bot.cogs.stats._render import stats_embed
 from bot.core.errors import BotError
 from bot.core.mastery import chapter_mastery
-from bot.core.stats import MASTERY, MemberStats, calendar, text_fields
+from bot.core.stats import MemberStats, calendar
 from bot.render.stats_image import render_stats
 from bot.repos.daily import DailyRepo
 from bot.repos.review import ReviewRepo
@@ -72,13 +75,10 @@ class Stats(commands.Cog):
         assert interaction.guild_id is not None
         facts = await self.gather(interaction.guild_id, target)
         png = await asyncio.to_thread(render_stats, facts)  # Pillow blocks: keep it off the event loop
-        title = truncate(f"Practice statistics: {discord.utils.escape_markdown(facts.name)}", 256)
-        embed = discord.Embed(title=title, colour=discord.Colour.blurple())
-        for name, value in text_fields(facts):
-            embed.add_field(name=name, value=value, inline=not name.startswith(MASTERY))
-        embed.set_image(url=f"attachment://{FILENAME}")
-        await interaction.followup.send(embed=embed, file=discord.File(io.BytesIO(png), filename=FILENAME))
+        picture = discord.File(io.BytesIO(png), filename=FILENAME)
+        await interaction.followup.send(embed=stats_embed(facts, FILENAME), file=picture)
 
 
 async def setup(bot: InterviewBot) -> None:
+    """Add the stats cog."""
     await bot.add_cog(Stats(bot))

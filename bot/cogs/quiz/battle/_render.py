@@ -1,6 +1,7 @@
-"""What a battle looks like in the channel: the lobby, an open round, a closed round and the podium.
+"""What a battle looks like.
 
-Pure functions: a battle, its standings and the library in, embeds out.
+The lobby, an open round, a closed round, the podium, and the private replies to a player's clicks. Pure
+functions: a battle, its standings and the library in, embeds and text out.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import discord
 from bot.content.index import Library
 from bot.content.models import Chapter
 from bot.content.text import truncate
-from bot.core.battle import EndReason, Standing, distribution, movement_label, podium
+from bot.core.battle import EndReason, Standing, distribution, podium
 from bot.core.choices import MultipleChoice, option_label
-from bot.repos.battle import Battle, RoundResult
+from bot.repos.battle import Battle, Click, Join, RoundResult
+from bot.ui import LETTERS, Limit, chapter_label, ordinal
 
-LETTERS = "ABCD"
 MEDALS = ("🥇", "🥈", "🥉")
 TOP_SHOWN = 5  # standings lines under a closed round
 LOBBY_NAMES = 40  # players named in the lobby (the rest are counted): 40 mentions stay under a field's 1024
@@ -37,7 +38,7 @@ def _ts(moment: datetime) -> str:
 
 
 def _settings(battle: Battle, chapter: Chapter | None) -> str:
-    where = f"Chapter {chapter.number} · {chapter.title}" if chapter else "All chapters"
+    where = chapter_label(chapter) if chapter else "All chapters"
     scoring = "speed scoring (faster right answers score more)" if battle.scoring == "speed" else "flat scoring"
     return f"{where} · {battle.rounds} rounds · {battle.seconds} s each · {scoring}"
 
@@ -67,8 +68,8 @@ def lobby_status(battle: Battle) -> str:
 
 
 def option_text(library: Library, question: MultipleChoice, index: int) -> str:
-    """Label an option as its button shows it: "B · Dropout" (at most 80 characters, Discord's limit)."""
-    return f"{LETTERS[index]} · {option_label(library, question, index, limit=76)}"
+    """Label an option as its button shows it: "B · Dropout" (within Discord's limit for a label)."""
+    return f"{LETTERS[index]} · {option_label(library, question, index, limit=Limit.LABEL - 4)}"
 
 
 def round_embed(battle: Battle, number: int, question: MultipleChoice, deadline: datetime) -> discord.Embed:
@@ -80,6 +81,17 @@ def round_embed(battle: Battle, number: int, question: MultipleChoice, deadline:
     )
     embed.add_field(name="Answer", value=f"Closes {_ts(deadline)}. Your first click counts.", inline=False)
     return embed
+
+
+def movement_label(moved: int | None) -> str:
+    """Show a player's movement in the round summary: ▲2, ▼1, = or "new"."""
+    if moved is None:
+        return "new"
+    if moved > 0:
+        return f"▲{moved}"
+    if moved < 0:
+        return f"▼{-moved}"
+    return "="
 
 
 def _standing_line(s: Standing) -> str:
@@ -144,3 +156,34 @@ def final_embed(battle: Battle, rows: Sequence[Standing], reason: EndReason, fin
     embed.add_field(name="How it ended", value=_ending(battle, reason, finished), inline=False)
     embed.set_footer(text=f"{len(rows)} players · points go to the server's /leaderboard · My rank shows your place")
     return embed
+
+
+# -- private replies to a player
+
+
+_CLICK_REPLIES = {
+    Click.RECORDED: "Locked in: **{label}**. You'll see how you did when the round closes.",
+    Click.JOINED: "You joined the battle, and your answer **{label}** is locked in. Good luck!",
+    Click.ALREADY: "You already answered **{label}**: only your first click counts.",
+    Click.CLOSED: "This round is closed.",
+    Click.NOT_PLAYER: "Joining closed when the first round ended. Watch this one, and join the next battle!",
+}
+JOIN_REPLIES = {
+    Join.JOINED: "You're in! Answer the questions as they appear: the first click counts.",
+    Join.ALREADY: "You're already in this battle.",
+    Join.CLOSED: "Joining closed when the first round ended (or the battle is over). Join the next one!",
+}
+
+
+def click_reply(status: Click, label: str) -> str:
+    """Acknowledge a click on an answer (`label`: the answer counted) without telling whether it is right."""
+    return _CLICK_REPLIES[status].format(label=label)
+
+
+def rank_text(mine: Standing, rows: Sequence[Standing], finished: int) -> str:
+    """Tell a player their place in a battle."""
+    tied = sum(s.place == mine.place for s in rows) > 1
+    return (
+        f"You placed **{ordinal(mine.place)}**{' (tied)' if tied else ''} of {len(rows)} "
+        f"with **{mine.points:,}** points ({mine.correct}/{finished} right)."
+    )

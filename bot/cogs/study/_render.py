@@ -14,19 +14,10 @@ from bot.cogs.options import echo
 from bot.content.index import Library, SearchHit
 from bot.content.models import Chapter, Pack, Question, Term
 from bot.content.text import plural, tokenize, truncate
+from bot.ui import Limit, add_tip, chapter_label, chapter_title
 
 COLOUR = discord.Colour(0x5865F2)
 SUGGESTION_COLOUR = discord.Colour(0xFEE75C)
-
-# Discord's documented embed limits.
-TITLE_LIMIT = 256
-DESCRIPTION_LIMIT = 4096
-FIELD_NAME_LIMIT = 256
-FIELD_VALUE_LIMIT = 1024
-FIELD_COUNT_LIMIT = 25
-FOOTER_LIMIT = 2048
-AUTHOR_LIMIT = 256
-EMBED_TOTAL_LIMIT = 6000
 
 # Terms per /topics page: a line is at most ~230 characters (name ≤ 100 + short definition), so ten lines and the
 # introduction stay far below the 4,096-character description.
@@ -63,8 +54,8 @@ class Page:
 def _embed(title: str, description: str = "", *, colour: discord.Colour = COLOUR) -> discord.Embed:
     """Make an embed with a title and description cut to Discord's limits."""
     return discord.Embed(
-        title=truncate(title, TITLE_LIMIT),
-        description=truncate(description, DESCRIPTION_LIMIT) if description else None,
+        title=truncate(title, Limit.TITLE),
+        description=truncate(description, Limit.DESCRIPTION) if description else None,
         colour=colour,
     )
 
@@ -72,7 +63,7 @@ def _embed(title: str, description: str = "", *, colour: discord.Colour = COLOUR
 def _field(embed: discord.Embed, name: str, value: str, *, inline: bool = False) -> None:
     """Add a field whose name and value are cut to Discord's limits (empty values are skipped)."""
     if value.strip():
-        embed.add_field(name=truncate(name, FIELD_NAME_LIMIT), value=truncate(value, FIELD_VALUE_LIMIT), inline=inline)
+        embed.add_field(name=truncate(name, Limit.FIELD_NAME), value=truncate(value, Limit.FIELD_VALUE), inline=inline)
 
 
 def _finish(embed: discord.Embed, footer: str) -> discord.Embed:
@@ -81,8 +72,8 @@ def _finish(embed: discord.Embed, footer: str) -> discord.Embed:
     Each part is within its own limit already, but a pack may hold a 4,096-character definition and a
     1,024-character tip, and the parts together may not.
     """
-    embed.set_footer(text=truncate(footer, FOOTER_LIMIT))
-    excess = len(embed) - EMBED_TOTAL_LIMIT
+    embed.set_footer(text=truncate(footer, Limit.FOOTER))
+    excess = len(embed) - Limit.EMBED
     if excess > 0 and embed.description:
         embed.description = truncate(embed.description, max(1, len(embed.description) - excess))
     return embed
@@ -91,11 +82,6 @@ def _finish(embed: discord.Embed, footer: str) -> discord.Embed:
 def pack_of(library: Library, pack_id: str) -> Pack | None:
     """Return the pack with this id, if loaded."""
     return next((p for p in library.packs if p.id == pack_id), None)
-
-
-def chapter_label(chapter: Chapter) -> str:
-    """Name a chapter for people: "Chapter 3 · Neural Network Basics"."""
-    return f"Chapter {chapter.number} · {chapter.title}"
 
 
 def short_definition(term: Term, limit: int = SHORT_DEFINITION) -> str:
@@ -107,8 +93,8 @@ def term_card(library: Library, term: Term) -> discord.Embed:
     """Render a term: title, chapter, definition, interview tip and other names."""
     chapter = library.chapter_of(term)
     embed = _embed(term.term, term.definition)
-    embed.set_author(name=truncate(chapter_label(chapter), AUTHOR_LIMIT))
-    _field(embed, "💡 Interview tip", term.tip)
+    embed.set_author(name=truncate(chapter_label(chapter), Limit.AUTHOR))
+    add_tip(embed, term)
     if term.aliases:
         _field(embed, "Also called", ", ".join(term.aliases))
     pack = pack_of(library, term.pack)
@@ -159,10 +145,10 @@ def search_embed(library: Library, query: str, hits: Sequence[SearchHit], close:
     for n, hit in enumerate(hits, start=1):
         if hit.kind == "term":
             chapter = library.chapter_of(library.terms[hit.id])
-            where = f"Term in chapter {chapter.number} · {chapter.title}"
+            where = f"Term in chapter {chapter_title(chapter)}"
         else:
-            chapter = question_chapter(library, library.questions[hit.id])
-            where = "Open question" + (f" on chapter {chapter.number} · {chapter.title}" if chapter else "")
+            found = question_chapter(library, library.questions[hit.id])
+            where = "Open question" + (f" on chapter {chapter_title(found)}" if found else "")
         value = f"*{where} — matched in {hit.field}*\n{_snippet(library, hit, query)}"
         _field(embed, f"{n}. {truncate(hit.title, 200)}", value)
     return _finish(embed, "Open the top results with the buttons below.")
@@ -217,7 +203,7 @@ def question_card(library: Library, question: Question) -> discord.Embed:
     embed = _embed("Interview question", f"**{question.text}**")
     chapter = question_chapter(library, question)
     if chapter is not None:
-        embed.set_author(name=truncate(chapter_label(chapter), AUTHOR_LIMIT))
+        embed.set_author(name=truncate(chapter_label(chapter), Limit.AUTHOR))
     embed.add_field(
         name="Your turn",
         value="Answer it out loud or in writing first, then press **Show key points** to compare.",
@@ -261,9 +247,9 @@ def _pack_fields(fields: Sequence[tuple[str, str]], budget: int = PAGE_BUDGET) -
     pages: list[list[tuple[str, str]]] = [[]]
     used = 0
     for name, value in fields:
-        name, value = truncate(name, FIELD_NAME_LIMIT), truncate(value, FIELD_VALUE_LIMIT)
+        name, value = truncate(name, Limit.FIELD_NAME), truncate(value, Limit.FIELD_VALUE)
         size = len(name) + len(value)
-        if pages[-1] and (used + size > budget or len(pages[-1]) >= FIELD_COUNT_LIMIT):
+        if pages[-1] and (used + size > budget or len(pages[-1]) >= Limit.FIELDS):
             pages.append([])
             used = 0
         pages[-1].append((name, value))

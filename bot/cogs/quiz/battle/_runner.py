@@ -1,74 +1,43 @@
-"""One battle's task: from the lobby through its timed rounds to the podium.
+"""One battle's task, from the lobby through its timed rounds to the podium.
 
-The runner only opens and closes rounds and shows them; the database referees every click (see
-`bot.repos.battle`). It sleeps until deadlines through `Battles.sleep_until` (replaceable, so tests run rounds
-without waiting).
+Also the notice, after a restart, of the battles it interrupted. The runner only opens and closes rounds and
+shows them; the database referees every click (see `bot.repos.battle`). It sleeps until deadlines through
+`Battles.sleep_until` (replaceable, so tests run rounds without waiting).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 import discord
 
-from bot.cogs.quiz._battle._buttons import answer_view, lobby_view, rank_view
-from bot.cogs.quiz._battle._render import (
+from bot.cogs.quiz.battle._battles import Battles, LiveBattle
+from bot.cogs.quiz.battle._render import (
     final_embed,
     lobby_embed,
-    lobby_status,
     option_text,
     result_embed,
     round_embed,
     stopped_round_embed,
 )
+from bot.cogs.quiz.battle._views import answer_view, lobby_view, rank_view
 from bot.core.answers import TermAnswer
 from bot.core.battle import US, EndReason, round_deadline
 from bot.core.choices import MultipleChoice, make_question
 from bot.repos.battle import Battle, RoundResult
 
-if TYPE_CHECKING:
-    from bot.cogs.quiz._battle import Battles
-
 log = logging.getLogger(__name__)
 
-SleepUntil = Callable[[datetime], Awaitable[None]]
 
-
-def clock_sleeper(clock: Callable[[], datetime]) -> SleepUntil:
-    """Return a `sleep_until(deadline)` that sleeps until the clock reads `deadline`."""
-
-    async def sleep_until(deadline: datetime) -> None:
-        remaining = (deadline - clock()).total_seconds()
-        if remaining > 0:
-            await asyncio.sleep(remaining)
-
-    return sleep_until
-
-
-class BattleRunner:
+class BattleRunner(LiveBattle):
     """The task that takes one battle from its lobby through its rounds to the podium."""
 
     def __init__(self, battles: Battles, battle: Battle, lobby_message: int) -> None:
-        self.battles = battles
-        self.bot = battles.bot
-        self.repo = battles.repo
-        self.battle = battle
-        self.channel = self.bot.get_partial_messageable(battle.channel_id, guild_id=battle.guild_id)
-        self.lobby = self.channel.get_partial_message(lobby_message)
-        self.start_now = asyncio.Event()
-        self.stopping = asyncio.Event()
-        self.in_lobby = True
+        super().__init__(battles, battle, lobby_message)
         self.under_way = False  # the lobby closed and the rounds began
-        self.task: asyncio.Task | None = None
         self._used: set[str] = set()
-        self._current: tuple[int, datetime] | None = None  # the open round's number and start
-        self._lobby_lock = asyncio.Lock()
-        self._dirty = False
-        self._refresher: asyncio.Task | None = None
 
     def launch(self) -> None:
         """Run the battle in the background."""
@@ -100,11 +69,11 @@ class BattleRunner:
         finally:
             if self._refresher is not None:
                 self._refresher.cancel()
-            self.battles.runners.pop(self.battle.id, None)
+            self.battles.live.pop(self.battle.id, None)
 
     async def _wait(self, deadline: datetime, also: asyncio.Event | None = None) -> str:
         """Sleep until `deadline`; return "stop" if stopped first, "also" if `also` was set first, else "time"."""
-        waiters = {asyncio.ensure_future(self.battles.sleep_until(deadline)): "time"}
+        waiters: dict[asyncio.Future[object], str] = {asyncio.ensure_future(self.battles.sleep_until(deadline)): "time"}
         waiters[asyncio.ensure_future(self.stopping.wait())] = "stop"
         if also is not None:
             waiters[asyncio.ensure_future(also.wait())] = "also"
@@ -117,40 +86,7 @@ class BattleRunner:
             return "stop"
         return "also" if also is not None and also.is_set() else "time"
 
-    def opened(self, number: int) -> tuple[datetime, int] | None:
-        """Return round `number`'s start and seconds while this runner has it open."""
-        if self._current is None or self._current[0] != number:
-            return None
-        return self._current[1], self.battle.seconds
-
     # -- the lobby
-
-    def lobby_changed(self) -> None:
-        """Show the new player list soon; joins arriving meanwhile share one edit."""
-        self._dirty = True
-        if self.in_lobby and (self._refresher is None or self._refresher.done()):
-            self._refresher = asyncio.create_task(self._refresh_lobby())
-
-    async def _refresh_lobby(self) -> None:
-        while self._dirty:
-            await asyncio.sleep(self.battles.lobby_refresh_seconds)
-            self._dirty = False
-            async with self._lobby_lock:
-                if not self.in_lobby:
-                    return
-                await self._edit_lobby(lobby_status(self.battle))
-
-    async def _edit_lobby(self, status: str, view: discord.ui.View | None = discord.utils.MISSING) -> None:
-        """Show the players and `status` on the lobby; replace its buttons if `view` is given.
-
-        Best effort: the battle goes on without its lobby (a moderator may delete it to tidy the channel).
-        """
-        players = [p.user_id for p in await self.repo.players(self.battle.id)]
-        embed = lobby_embed(self.battle, self.battles.chapter(self.battle), players, status)
-        try:
-            await self.lobby.edit(embed=embed, view=view)
-        except discord.HTTPException as exc:
-            log.warning("could not update the lobby of battle %s: %s", self.battle.id, exc)
 
     async def _lobby(self) -> bool:
         """Wait for Start or the lobby's deadline; return whether the battle goes ahead."""
@@ -244,3 +180,48 @@ class BattleRunner:
             await self._finish("error")
         except discord.HTTPException as exc:
             log.warning("could not post the podium of battle %s: %s", self.battle.id, exc)
+
+
+# -- after a restart
+
+
+async def announce_interrupted(battles: Battles, interrupted: list[Battle]) -> None:
+    """Once connected, tell each channel that its battle ended with the restart (its points are kept)."""
+    await battles.bot.wait_until_ready()
+    for battle in interrupted:
+        try:
+            await _announce_one(battles, battle)
+        except discord.HTTPException as exc:
+            log.warning("could not announce interrupted battle %s in channel %s: %s", battle.id, battle.channel_id, exc)
+
+
+async def _announce_one(battles: Battles, battle: Battle) -> None:
+    """Tell a channel its battle ended with the restart, and take the buttons off what was left open."""
+    repo = battles.repo
+    channel = battles.bot.get_partial_messageable(battle.channel_id, guild_id=battle.guild_id)
+    if battle.current_round == 0:
+        if battle.lobby_message is not None:
+            players = [p.user_id for p in await repo.players(battle.id)]
+            status = "The bot restarted before this battle began."
+            embed = lobby_embed(battle, battles.chapter(battle), players, status)
+            await _take_buttons_off(channel, battle.lobby_message, embed)
+        await channel.send(
+            "⚠️ The bot restarted before this channel's battle began. Start a new one with `/quiz battle`."
+        )
+        return
+    left_open = await repo.get_round(battle.id, battle.current_round)
+    if left_open is not None and left_open.closed_at is None and left_open.message_id is not None:
+        why = "The bot restarted before this round closed."
+        embed = stopped_round_embed(battle, left_open.number, why)
+        await _take_buttons_off(channel, left_open.message_id, embed)
+    rows = await repo.standings(battle.id)
+    finished = await repo.finished_rounds(battle.id)
+    await channel.send(embed=final_embed(battle, rows, "restart", finished), view=rank_view(battle.id))
+
+
+async def _take_buttons_off(channel: discord.PartialMessageable, message_id: int, embed: discord.Embed) -> None:
+    """Show `embed` without buttons on a message; best effort (a moderator may have deleted it)."""
+    try:
+        await channel.get_partial_message(message_id).edit(embed=embed, view=None)
+    except discord.HTTPException as exc:
+        log.warning("could not update message %s in channel %s: %s", message_id, channel.id, exc)

@@ -1,0 +1,88 @@
+"""Solo quizzes: a private multiple-choice session with feedback, a progress bar and an idle time-out.
+
+The entry points are plain functions: `/quiz solo` (in `bot.cogs.quiz`) calls `start_solo`, and the study
+card's "Quiz me on this chapter" button calls `start_chapter_quiz`. The session and every answer live in the
+database (`SoloRepo`), and every button's custom_id names the session and question (`_views`), so a
+restart loses nothing: the next click carries on. Each answer is published as a `TermAnswer` (spaced review
+rates the member's card from it); nothing is written to `score_events`, so solo practice never moves the
+server leaderboard. `_sessions` keeps the sessions in flight and times idle ones out; `_render` draws them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from discord import app_commands
+
+from bot.cogs.options import resolve_chapter
+from bot.cogs.quiz.solo._sessions import SoloQuizzes, quizzes
+from bot.cogs.quiz.solo._views import DYNAMIC_ITEMS, question_screen
+from bot.content.models import Chapter
+from bot.content.text import plural
+from bot.core import quiz
+from bot.core.errors import BotError
+from bot.repos.review import ReviewRepo
+from bot.repos.solo import SoloSession
+
+if TYPE_CHECKING:
+    from bot.app import BotInteraction, InterviewBot
+
+__all__ = ["DYNAMIC_ITEMS", "MODE_CHOICES", "install", "start_chapter_quiz", "start_solo"]
+
+MODE_CHOICES = [app_commands.Choice(name=name, value=value) for value, name in quiz.MODE_NAMES.items()]
+
+
+async def start_solo(
+    bot: InterviewBot,
+    interaction: BotInteraction,
+    *,
+    chapter: str | None = None,
+    count: int = quiz.DEFAULT_QUESTIONS,
+    mode: str = "definition",
+) -> SoloSession:
+    """Start a private solo quiz in answer to `interaction` (which must not be answered yet)."""
+    if mode not in quiz.MODE_NAMES:
+        raise BotError(f"Pick a mode from the list: {', '.join(quiz.MODE_NAMES.values())}.")
+    if not quiz.MIN_QUESTIONS <= count <= quiz.MAX_QUESTIONS:
+        raise BotError(f"A quiz has {quiz.MIN_QUESTIONS} to {quiz.MAX_QUESTIONS} questions.")
+    found = resolve_chapter(bot.library, chapter)
+    return await _start(bot, interaction, found, count, cast("quiz.SessionMode", mode))  # one of MODE_NAMES
+
+
+async def start_chapter_quiz(bot: InterviewBot, interaction: BotInteraction, chapter_key: str) -> SoloSession:
+    """Add a chapter's terms to the member's review deck (new cards, due now) and start a solo quiz on it.
+
+    For the study card's "Quiz me on this chapter" button: call it from the button's callback with the
+    button's interaction, before answering it; the quiz arrives as a private message. An unknown chapter
+    raises `UnknownChapter` (a `BotError`: the caller's error handler turns it into a private reply).
+    """
+    found = resolve_chapter(bot.library, chapter_key)
+    assert found is not None
+    added = await ReviewRepo(bot.db).add_cards(interaction.user.id, found.term_ids, bot.clock())
+    note = f"Added {plural(added, 'new card')} from this chapter to your review deck (`/review`)."
+    return await _start(bot, interaction, found, quiz.DEFAULT_QUESTIONS, "definition", note)
+
+
+async def _start(
+    bot: InterviewBot,
+    interaction: BotInteraction,
+    chapter: Chapter | None,
+    count: int,
+    mode: quiz.SessionMode,
+    note: str | None = None,
+) -> SoloSession:
+    """Create the session and send its first question privately."""
+    cog = quizzes(bot)
+    session = await cog.create(interaction, chapter, count, mode)
+    if session.total < count:
+        shortfall = f"This chapter has {session.total} terms, so this quiz has {session.total} questions."
+        note = f"{note}\n{shortfall}" if note else shortfall
+    embeds, view = question_screen(bot.library, session, session.questions[0])
+    await interaction.response.send_message(note, embeds=embeds, view=view, ephemeral=True)
+    cog.track(session.id, interaction, view)
+    return session
+
+
+async def install(bot: InterviewBot) -> None:
+    """Load the solo-quiz machinery (called from `bot.cogs.quiz.setup`)."""
+    await bot.add_cog(SoloQuizzes(bot))

@@ -1,0 +1,63 @@
+"""The toolkit's pieces that features build on: custom_id templates, persistent items and the shared look."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Self
+
+import discord
+import pytest
+
+from bot.content.models import Chapter
+from bot.ui import CustomId, PersistentButton, chapter_label, chapter_title, disabled, persistent_view
+
+
+class Answer(PersistentButton, custom_id="iq:test:{session}:{choice}", choice="[0-3]"):
+    """A button as a feature writes one: the template once, the fields' patterns beside it."""
+
+    def __init__(self, session: int, choice: int) -> None:
+        super().__init__(discord.ui.Button(label="A", custom_id=self.make_id(session=session, choice=choice)))
+        self.session, self.choice = session, choice
+
+    @classmethod
+    def restore(cls, button: discord.ui.Button[Any], fields: re.Match[str]) -> Self:
+        return cls(int(fields["session"]), int(fields["choice"]))
+
+
+def test_a_template_makes_the_id_and_parses_it_back():
+    ids = CustomId("iq:daily:{post}:{choice}", choice="[0-3]")
+    assert ids.make(post=42, choice=3) == "iq:daily:42:3"
+    assert ids.match("iq:daily:42:3").groupdict() == {"post": "42", "choice": "3"}
+    assert ids.match("iq:daily:42:4") is None  # the field's own pattern
+    assert ids.match("iq:daily:42:3:extra") is None  # the whole id, not a prefix
+
+
+def test_numbers_are_bounded_and_the_text_between_fields_is_literal():
+    ids = CustomId("iq:x.{id}")
+    assert ids.match("iq:x." + "9" * 19) and not ids.match("iq:x." + "9" * 20)
+    assert ids.match("iq:xy12") is None  # "." is a dot, not any character
+    with pytest.raises(ValueError, match="has no field chioce"):
+        CustomId("iq:{choice}", chioce="[0-3]")
+
+
+async def test_a_persistent_button_is_registered_and_rebuilt_from_its_one_template():
+    button = Answer(7, 2)
+    assert button.custom_id == "iq:test:7:2"
+    match = Answer.__discord_ui_compiled_template__.fullmatch(button.custom_id)
+    assert match is not None
+    rebuilt = await Answer.from_custom_id(None, button.item, match)
+    assert (rebuilt.session, rebuilt.choice) == (7, 2)
+    assert PersistentButton.__discord_ui_compiled_template__.fullmatch(button.custom_id) is None
+
+
+async def test_views_of_persistent_items_never_time_out_and_can_be_disabled():
+    view = persistent_view(Answer(1, 0), Answer(1, 1))
+    assert view.timeout is None and len(view.children) == 2
+    assert all(item.item.disabled for item in disabled(view).children)
+
+
+def test_a_chapter_has_one_label_and_a_form_for_lines_already_joined_by_dots():
+    chapter = Chapter(3, "Neural Network Basics", "", "pack", ())
+    assert chapter_title(chapter) == "3 · Neural Network Basics"
+    assert chapter_label(chapter) == "Chapter 3 · Neural Network Basics"
+    assert chapter_label(chapter, in_line=True) == "Chapter 3: Neural Network Basics"
