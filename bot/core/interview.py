@@ -15,16 +15,14 @@ import functools
 import math
 import random
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-import snowballstemmer
-
 from bot.content.index import Library
 from bot.content.models import Chapter, HighYield, Question
+from bot.content.names import tokens
 from bot.content.text import tokenize
 from bot.core.errors import BotError
 
@@ -204,8 +202,6 @@ def invitation_expires(now: datetime) -> datetime:
 
 # -- the coverage hint ----------------------------------------------------------------------------------------
 
-_STEMMER = snowballstemmer.stemmer("english")
-_WORD = re.compile(r"[a-z0-9]+")
 # Words that say nothing about the topic: English function words, and the labels of the best answer formula
 # (Definition → Why it matters → When to use it → Tradeoff → Real example) that start most key points.
 _FUNCTION_WORDS = """
@@ -222,17 +218,9 @@ _FORMULA_WORDS = "definition matters use tradeoff tradeoffs example real project
 _STOP_WORDS = frozenset(_FUNCTION_WORDS.split() + _FORMULA_WORDS.split())
 
 
-@functools.lru_cache(maxsize=16384)
-def _stem(word: str) -> str:
-    """Return a word's stem (cached: the same few thousand words come up again and again)."""
-    return str(_STEMMER.stemWord(word))
-
-
 def stems(text: str) -> frozenset[str]:
-    """Return the stems of the content words of `text` (case and accents folded; stop words, 1-letter words out)."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
-    words = [w for w in _WORD.findall(folded) if len(w) > 1 and w not in _STOP_WORDS]
-    return frozenset(_stem(w) for w in words)
+    """Return the stems of the content words of `text` (as names are compared; stop and 1-letter words out)."""
+    return frozenset(t.key for t in tokens(text) if len(t.folded) > 1 and t.folded not in _STOP_WORDS)
 
 
 def distinctive_stems(point: str, question: str) -> frozenset[str]:
@@ -343,6 +331,7 @@ def scorecard(library: Library, results: Sequence[QuestionResult], minutes: int)
 
 
 # -- history --------------------------------------------------------------------------------------------------
+
 
 def trend(shares: Sequence[float], window: int = 3) -> float | None:
     """Return the change in average coverage: the last `window` interviews against the `window` before them.
