@@ -8,10 +8,10 @@ when an interview expires) come from `bot.core.interview`.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
 
 import aiosqlite
 
@@ -204,10 +204,10 @@ class InterviewRepo:
                 expires = rules.expires_at(rules.deadline(now, minutes), now, minutes)
             else:
                 expires = rules.invitation_expires(now)
-            cursor = await conn.execute(
+            async with conn.execute(
                 "INSERT INTO interviews (kind, guild_id, channel_id, host_id, candidate_id, interviewer_id,"
                 " chapter_key, minutes, state, created_at, started_at, expires_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     kind,
                     guild_id,
@@ -222,16 +222,15 @@ class InterviewRepo:
                     stamp if solo else None,
                     utc_iso(expires),
                 ),
+            ) as cursor:
+                created = await cursor.fetchone()
+            assert created is not None  # an INSERT … RETURNING returns the row it inserted
+            interview_id = created["id"]
+            # The seats were checked free above, inside this transaction; their primary key is the last word.
+            await conn.executemany(
+                "INSERT INTO interview_seats (user_id, interview_id) VALUES (?, ?)",
+                [(member, interview_id) for member in members],
             )
-            interview_id = cursor.lastrowid
-            assert interview_id is not None
-            try:
-                await conn.executemany(
-                    "INSERT INTO interview_seats (user_id, interview_id) VALUES (?, ?)",
-                    [(member, interview_id) for member in members],
-                )
-            except sqlite3.IntegrityError:  # a seat taken meanwhile: cannot happen inside this transaction
-                raise AlreadyInInterview(members[0]) from None
             await conn.executemany(
                 "INSERT INTO interview_questions (interview_id, position, ref, chapter_key, points)"
                 " VALUES (?, ?, ?, ?, ?)",
@@ -415,29 +414,46 @@ class InterviewRepo:
 
     # -- history ---------------------------------------------------------------------------------------------
 
-    async def history(self, user_id: int, limit: int = 20) -> list[PastInterview]:
-        """Return a member's latest ended interviews as the candidate with a marked question, oldest first."""
-        rows = await self.db.fetchall(
-            "SELECT * FROM (SELECT i.id, i.kind, i.candidate_id, i.interviewer_id, i.ended_at, i.end_reason,"
-            " COUNT(*) AS total, COUNT(q.marked_at) AS marked,"
-            " COALESCE(SUM(CASE WHEN q.marked_at IS NOT NULL THEN json_array_length(q.covered) END), 0) AS covered,"
-            " COALESCE(SUM(CASE WHEN q.marked_at IS NOT NULL THEN q.points END), 0) AS points"
-            " FROM interviews AS i JOIN interview_questions AS q ON q.interview_id = i.id"
-            " WHERE i.candidate_id = ? AND i.state = 'ended' GROUP BY i.id HAVING marked > 0"
-            " ORDER BY i.ended_at DESC, i.id DESC LIMIT ?) ORDER BY ended_at, id",
-            (user_id, limit),
+    async def history(self, user_id: int, limit: int | None = 20) -> list[PastInterview]:
+        """Return a member's latest ended interviews as the candidate with a marked question, oldest first.
+
+        Coverage is summed here rather than in SQL: the marks are stored as a JSON list.
+        """
+        latest = (
+            "SELECT s.id FROM interviews AS s WHERE s.candidate_id = :user_id AND s.state = 'ended' AND EXISTS"
+            " (SELECT 1 FROM interview_questions AS m WHERE m.interview_id = s.id AND m.marked_at IS NOT NULL)"
+            " ORDER BY s.ended_at DESC, s.id DESC" + ("" if limit is None else " LIMIT :limit")
         )
-        return [row_to(PastInterview, row, ended_at=from_iso(row["ended_at"])) for row in rows]
+        rows = await self.db.fetchall(
+            "SELECT i.id, i.kind, i.candidate_id, i.interviewer_id, i.ended_at, i.end_reason, q.points, q.covered,"
+            " q.marked_at FROM interviews AS i JOIN interview_questions AS q ON q.interview_id = i.id"
+            f" WHERE i.id IN ({latest}) ORDER BY i.ended_at, i.id, q.position",
+            {"user_id": user_id, "limit": limit},
+        )
+        past = []
+        for _, group in groupby(rows, key=lambda row: row["id"]):
+            questions = list(group)
+            marked = [q for q in questions if q["marked_at"] is not None]
+            first = questions[0]
+            past.append(
+                PastInterview(
+                    id=first["id"],
+                    kind=first["kind"],
+                    candidate_id=first["candidate_id"],
+                    interviewer_id=first["interviewer_id"],
+                    ended_at=from_iso(first["ended_at"]),
+                    end_reason=first["end_reason"],
+                    total=len(questions),
+                    marked=len(marked),
+                    covered=sum(len(_indexes(q["covered"]) or ()) for q in marked),
+                    points=sum(q["points"] for q in marked),
+                )
+            )
+        return past
 
     async def summary(self, user_id: int) -> rules.InterviewSummary:
         """Count a member's mock interviews (as the candidate, with a marked question) and average their coverage."""
-        rows = await self.db.fetchall(
-            "SELECT SUM(json_array_length(q.covered)) * 1.0 / SUM(q.points) AS share"
-            " FROM interviews AS i JOIN interview_questions AS q ON q.interview_id = i.id"
-            " WHERE i.candidate_id = ? AND i.state = 'ended' AND q.marked_at IS NOT NULL GROUP BY i.id",
-            (user_id,),
-        )
-        return rules.summarize([row["share"] for row in rows])
+        return rules.summarize([past.share for past in await self.history(user_id, limit=None)])
 
 
 async def _show(conn: aiosqlite.Connection, interview_id: int, position: int, minutes: int, now: datetime) -> None:
