@@ -145,7 +145,7 @@ def test_history_shows_the_trend_and_each_interview():
     assert embed.title == r"Mock interviews: Ann \*the\* Tester"
     lines = embed.description.split("\n")
     assert lines[0] == "Coverage, oldest to newest: ▂▄▅▇"
-    assert lines[1].startswith("Trend: +40 points")
+    assert lines[1].startswith("Trend: +40 percentage points")
     assert lines[3].endswith("with <@20> interviewing · 5 questions · 20/25 key points (80 %)")  # newest first
     assert render.history_embed("Bo", []).description.startswith("No mock interviews yet.")
 
@@ -162,3 +162,14 @@ def test_weak_questions_without_a_chapter_point_to_the_high_yield_guide(library)
     embed = render.scorecard_embed(library, done, card)
     assert embed.fields[-1].value == "the high-yield questions (`/guide`)"
     assert card.review_terms == production.related
+
+
+def test_a_high_yield_question_shows_its_model_answer_after_the_sentences_to_mark(library):
+    question = iv.find_question(library, "high-yield:hy-what-is-vanishing-gradient")
+    spoken = replace(asked(0, points=len(question.points), seconds=40, kind="spoken"), ref=question.ref)
+    embed = render.marking_embed(library, interview([spoken], state="active", reason=None), spoken)
+    assert embed.description.endswith(
+        "The sentences of the model answer:\n" + "\n".join(f"**{n}.** {p}" for n, p in enumerate(question.points, 1))
+    )
+    assert (embed.fields[0].name, embed.fields[0].value) == ("Model answer", question.model_answer)
+    assert embed.author.name.startswith("High-yield question · Chapter ")

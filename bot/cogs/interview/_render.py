@@ -29,6 +29,7 @@ NO_THREAD = (
     "in Threads permissions in this channel."
 )
 ANSWER_ECHO = 1000  # characters of a written answer quoted back beside the key points
+QUESTION_NAME = 200  # characters of a question's text naming its scorecard field: ten of them stay far below 6,000
 MORE = "\n*({} more characters not shown)*"
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -254,7 +255,7 @@ def scorecard_embed(library: Library, interview: Interview, card: Scorecard, not
             value = "Not reached"
         else:
             value = _result_line(result, interview.minutes)
-        embed.add_field(name=truncate(f"{result.position + 1}. {text}", 200), value=value, inline=False)
+        embed.add_field(name=truncate(f"{result.position + 1}. {text}", QUESTION_NAME), value=value, inline=False)
     embed.add_field(name="Chapters to work on", value=_chapters_line(library, card), inline=False)
     embed.set_footer(text=f"{setup_line(interview, library)} · {PRACTICE}")
     return embed
@@ -342,8 +343,8 @@ def review_added_text(count: int) -> str:
 
 def history_embed(name: str, past: Sequence[PastInterview]) -> discord.Embed:
     """Show a member's past scorecards with the coverage trend (oldest first, as the sparkline reads)."""
-    embed = discord.Embed(title=truncate(f"Mock interviews: {discord.utils.escape_markdown(name)}", Limit.TITLE))
-    embed.colour = COLOUR
+    title = truncate(f"Mock interviews: {discord.utils.escape_markdown(name)}", Limit.TITLE)
+    embed = discord.Embed(title=title, colour=COLOUR)
     if not past:
         embed.description = "No mock interviews yet. Start one with `/interview start`, or `/interview pair` a friend."
         return embed
@@ -351,7 +352,9 @@ def history_embed(name: str, past: Sequence[PastInterview]) -> discord.Embed:
     change = rules.trend(shares)
     lines = [f"Coverage, oldest to newest: {sparkline(shares)}"]
     if change is not None:
-        lines.append(f"Trend: {round(100 * change):+d} points (the latest interviews against the ones before)")
+        lines.append(
+            f"Trend: {round(100 * change):+d} percentage points (the latest interviews against the ones before)"
+        )
     lines.append("")
     for item in reversed(past):
         when = discord.utils.format_dt(item.ended_at, "d")
