@@ -37,6 +37,7 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.cogs.daily",
     "bot.cogs.quiz",
     "bot.cogs.review",
+    "bot.cogs.interview",
     "bot.cogs.leaderboard",
     "bot.cogs.stats",
 )

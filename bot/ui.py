@@ -14,7 +14,7 @@ import logging
 import re
 import string
 from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar, Self, TypeVar, overload
+from typing import Any, ClassVar, Self, TypeVar, cast, overload
 
 import discord
 from discord import app_commands
@@ -226,6 +226,35 @@ class PersistentSelect(_Persistent, discord.ui.DynamicItem[discord.ui.Select[Any
     def restore(cls, select: discord.ui.Select[Any], fields: re.Match[str]) -> Self:
         """Rebuild the item from its custom_id's fields and the menu as Discord sent it (each item)."""
         raise NotImplementedError
+
+
+def _text_input_value(components: list[dict[str, Any]], custom_id: str) -> str | None:
+    """Find a text input's value among a modal submit's components (in action rows or labels)."""
+    for component in components:
+        if component.get("custom_id") == custom_id:
+            return str(component.get("value") or "")
+        inner = component.get("components") or ([component["component"]] if "component" in component else [])
+        if (found := _text_input_value(inner, custom_id)) is not None:
+            return found
+    return None
+
+
+def submitted_modal(
+    interaction: discord.Interaction[Any], modal: CustomId, text_input: str
+) -> tuple[re.Match[str], str] | None:
+    """Return the custom_id fields of a submitted modal made from `modal` and its text input's value.
+
+    For modals handled by their custom_id (from a cog's `on_interaction`), so that a modal opened before a restart
+    is still taken: any other interaction gives None.
+    """
+    if interaction.type is not discord.InteractionType.modal_submit:
+        return None
+    # A modal submit's payload (the same shape for any modal), read as plain JSON.
+    data = cast(dict[str, Any], interaction.data or {})
+    fields = modal.match(str(data.get("custom_id", "")))
+    if fields is None:
+        return None
+    return fields, _text_input_value(data.get("components", []), text_input) or ""
 
 
 def persistent_view(*items: discord.ui.Item[Any]) -> discord.ui.View:
