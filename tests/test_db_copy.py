@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from fsrs import Rating
 
+from bot.core import interview as iv
 from bot.core.choices import MultipleChoice
 from bot.db import bundled_migrations, open_database
 from bot.repos.battle import BattleRepo
 from bot.repos.daily import DailyRepo
+from bot.repos.interview import InterviewRepo
 from bot.repos.review import ReviewRepo
 from bot.repos.solo import SoloRepo
 
@@ -61,6 +63,11 @@ async def fill(path: Path, library) -> None:
         await battles.open_round(battle.id, 1, question, NOW, NOW + timedelta(seconds=20))
         await battles.record_answer(battle.id, 1, 14, 0, NOW + timedelta(seconds=3))
         await battles.close_round(battle, 1, NOW + timedelta(seconds=20))
+        interviews = InterviewRepo(db)
+        await interviews.create(
+            kind="solo", host_id=11, candidate_id=11, interviewer_id=None, guild_id=GUILD, channel_id=GUILD + 4,
+            chapter_key=None, minutes=3, questions=iv.pick_questions(library, None, 3, random.Random(5)), now=NOW,
+        )  # fmt: skip
     finally:
         await db.close()
 

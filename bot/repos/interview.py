@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
 
-import aiosqlite
-
 from bot.core import interview as rules
 from bot.core.errors import NotAllowed
 from bot.core.interview import (
@@ -28,7 +26,7 @@ from bot.core.interview import (
     QuestionResult,
     State,
 )
-from bot.db import Database, from_iso, utc_iso
+from bot.db import Connection, Database, Row, from_iso, utc_iso
 from bot.repos import row_to
 
 
@@ -380,7 +378,7 @@ class InterviewRepo:
                 "SELECT q.interview_id, q.position, q.deadline, i.minutes FROM interview_questions AS q"
                 " JOIN interviews AS i ON i.id = q.interview_id"
                 " WHERE q.answered_at IS NULL AND q.deadline <= :now AND i.state = 'active'"
-                " AND (:interview_id IS NULL OR q.interview_id = :interview_id)",
+                " AND (CAST(:interview_id AS BIGINT) IS NULL OR q.interview_id = :interview_id)",
                 {"now": utc_iso(now), "interview_id": interview_id},
             ) as cursor:
                 due = list(await cursor.fetchall())
@@ -402,7 +400,7 @@ class InterviewRepo:
         async with self.db.transaction() as conn:
             async with conn.execute(
                 "SELECT id, state FROM interviews WHERE state <> 'ended' AND expires_at <= :now"
-                " AND (:interview_id IS NULL OR id = :interview_id) ORDER BY id",
+                " AND (CAST(:interview_id AS BIGINT) IS NULL OR id = :interview_id) ORDER BY id",
                 {"now": utc_iso(now), "interview_id": interview_id},
             ) as cursor:
                 rows = list(await cursor.fetchall())
@@ -456,7 +454,7 @@ class InterviewRepo:
         return rules.summarize([past.share for past in await self.history(user_id, limit=None)])
 
 
-async def _show(conn: aiosqlite.Connection, interview_id: int, position: int, minutes: int, now: datetime) -> None:
+async def _show(conn: Connection, interview_id: int, position: int, minutes: int, now: datetime) -> None:
     """Put a question to the candidate `now`: its deadline starts, and so does the interview's expiry."""
     deadline = rules.deadline(now, minutes)
     await conn.execute(
@@ -467,16 +465,14 @@ async def _show(conn: aiosqlite.Connection, interview_id: int, position: int, mi
     await conn.execute("UPDATE interviews SET expires_at = ? WHERE id = ?", (utc_iso(expires), interview_id))
 
 
-async def _touch(conn: aiosqlite.Connection, interview: Interview, asked: AskedQuestion, now: datetime) -> None:
+async def _touch(conn: Connection, interview: Interview, asked: AskedQuestion, now: datetime) -> None:
     """Push the interview's expiry after a member's step on its open question."""
     assert asked.deadline is not None
     expires = rules.expires_at(asked.deadline, now, interview.minutes)
     await conn.execute("UPDATE interviews SET expires_at = ? WHERE id = ?", (utc_iso(expires), interview.id))
 
 
-async def _end(
-    conn: aiosqlite.Connection, interview_id: int, reason: EndReason, user_id: int | None, now: datetime
-) -> None:
+async def _end(conn: Connection, interview_id: int, reason: EndReason, user_id: int | None, now: datetime) -> None:
     """End an interview and free its members' seats."""
     await conn.execute(
         "UPDATE interviews SET state = 'ended', end_reason = ?, ended_by = ?, ended_at = ?, expires_at = NULL"
@@ -500,7 +496,7 @@ def check_turn(interview: Interview, user_id: int, position: int) -> AskedQuesti
     return current
 
 
-async def _open(conn: aiosqlite.Connection, interview_id: int, user_id: int, position: int) -> Interview:
+async def _open(conn: Connection, interview_id: int, user_id: int, position: int) -> Interview:
     """Return a running interview whose open question is `position` and whose marker is `user_id`, or refuse."""
     interview = await _load(conn, interview_id)
     if interview is None:
@@ -513,7 +509,7 @@ _INTERVIEW_SQL = "SELECT * FROM interviews WHERE id = ?"
 _QUESTIONS_SQL = "SELECT * FROM interview_questions WHERE interview_id = ? ORDER BY position"
 
 
-async def _load(conn: aiosqlite.Connection, interview_id: int) -> Interview | None:
+async def _load(conn: Connection, interview_id: int) -> Interview | None:
     """Read an interview and its questions inside the caller's transaction."""
     async with conn.execute(_INTERVIEW_SQL, (interview_id,)) as cursor:
         row = await cursor.fetchone()
@@ -522,14 +518,14 @@ async def _load(conn: aiosqlite.Connection, interview_id: int) -> Interview | No
     return _interview_from_rows(row, questions)
 
 
-async def _require(conn: aiosqlite.Connection, interview_id: int) -> Interview:
+async def _require(conn: Connection, interview_id: int) -> Interview:
     """Read an interview that must exist (inside the caller's transaction)."""
     interview = await _load(conn, interview_id)
     assert interview is not None
     return interview
 
 
-def _interview_from_rows(row: aiosqlite.Row | None, questions: Sequence[aiosqlite.Row]) -> Interview | None:
+def _interview_from_rows(row: Row | None, questions: Sequence[Row]) -> Interview | None:
     """Build an interview from its row and its question rows."""
     if row is None:
         return None
