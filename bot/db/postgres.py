@@ -13,12 +13,14 @@ partial indexes. Results read like SQLite's too: rows by name or position, and `
 gives for a `SUM` of `bigint` or an `AVG`) as an int when whole, else a float.
 
 Where the two differ beyond that, the repository writes the portable form: a parameter whose type nothing
-around it tells (`? IS NULL`, a bare `VALUES (?)`) gets a `CAST`, and an upsert's own columns are qualified
-with the table's name.
+around it tells (`? IS NULL`, a bare `VALUES (?)`) gets a `CAST`; an upsert's own columns are qualified with
+the table's name or alias; a condition is a boolean (`TRUE`, not `1`); SQLite's two-argument `MAX(a, b)` is a
+`CASE`; and one statement upserts a row once (PostgreSQL refuses a second update of it).
 
 One connection writes (a pool of one, so a connection lost to a server restart is replaced), behind the
-`Database` lock, as with SQLite. Migrations take a transaction-scoped advisory lock, so processes starting
-together on one database migrate it once.
+`Database` lock, as with SQLite; reads that need no transaction take one of a few read-only connections.
+Migrations take a transaction-scoped advisory lock, so processes starting together on one database migrate it
+once.
 """
 
 from __future__ import annotations
