@@ -65,7 +65,7 @@ class Plan:
     rounds: int  # load runs of each set-up, taken in turns; the report gives their medians
 
 
-FULL = Plan(answers=400, events=40_000, members=2_000, servers=20, reads=50, rate=100.0, seconds=10.0, rounds=3)
+FULL = Plan(answers=400, events=40_000, members=2_000, servers=20, reads=50, rate=50.0, seconds=10.0, rounds=3)
 QUICK = Plan(answers=50, events=2_000, members=200, servers=4, reads=10, rate=10.0, seconds=2.0, rounds=1)
 
 
@@ -229,6 +229,9 @@ async def interaction_load(setup: str, target: str | Path, plan: Plan, work: Pat
         try:
             await standin.wait_until(lambda: all(daily_post(standin, c) for c in channels.values()), 60)
             await asyncio.sleep(0.5)
+            # The stand-in's check of every body against Discord's schema would cost it more than the bots their
+            # answers (the end-to-end tests check those bodies).
+            standin.rest._check = lambda record: []  # type: ignore[method-assign]
             handles: list[tuple[str, Any]] = []
             begin = time.monotonic()
             tasks = []
