@@ -15,6 +15,7 @@ breaks Discord's contract, and any interaction answered after Discord's 3-second
 from __future__ import annotations
 
 import contextlib
+import logging
 import random
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -30,7 +31,7 @@ from bot.content.index import Library
 from bot.content.loader import bundled_content_dir, load_library, pack_directories
 from bot.db import Database
 from bot.runner import point_at_api
-from standin import StandIn, collect_errors, running_bot, running_standin
+from standin import ErrorCollector, StandIn, collect_errors, running_bot, running_standin
 
 
 @pytest.fixture(scope="session")
@@ -69,6 +70,13 @@ class BotEnv:
         self.bot: InterviewBot | None = None
         self.starts = 0
         self._stack: contextlib.AsyncExitStack | None = None
+        self.errors = ErrorCollector()  # the fixture's: ERROR records fail the test
+
+    def expected_errors(self, text: str) -> list[logging.LogRecord]:
+        """Take the ERROR records whose message contains `text` out of those that fail the test; return them."""
+        taken = [r for r in self.errors.records if text in r.getMessage()]
+        self.errors.records = [r for r in self.errors.records if r not in taken]
+        return taken
 
     def config(self, **sections: dict[str, Any]) -> Config:
         """Build the config the bot runs with: the stand-in as API, fast readiness, the test database."""
@@ -129,6 +137,7 @@ async def env(tmp_path: Path, library: Library) -> AsyncIterator[BotEnv]:
     with collect_errors() as errors:
         async with running_standin() as standin:
             bot_env = BotEnv(standin, tmp_path, library)
+            bot_env.errors = errors
             try:
                 yield bot_env
             finally:
