@@ -10,9 +10,10 @@ Claims: a post is claimed in the database before it is sent (state 'claimed', a 
 claimed_at) and released (state 'failed') if sending fails, so a retry can post. A claim without a message is
 stale, and may be taken over, when it was made by another run of the bot (one process per database: that run
 is gone, it crashed between claim and send) or when it is older than `CLAIM_LEASE` (a send stuck in this
-run). The message is sent with a nonce derived from the post id (discord.py sets `enforce_nonce`), and a
-taken-over claim keeps its id and question, so a retry after a send that did reach Discord returns that
-message instead of posting a second one.
+run). A taken-over claim keeps its id and question. The message is sent with a nonce derived from the post id
+(discord.py sets `enforce_nonce`), so a retry within Discord's few minutes returns a message that did reach
+Discord; later (a restart after a crash between send and record), a claim that has its question already is
+first looked for among the channel's recent messages, by the post id in its buttons, and recorded if found.
 """
 
 from __future__ import annotations

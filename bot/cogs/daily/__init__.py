@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# What the bot needs in a daily channel: post the question with its buttons, and open a thread on it.
-NEEDED_PERMISSIONS = ("view_channel", "send_messages", "embed_links", "create_public_threads")
+# What the bot needs in a daily channel: post the question with its buttons, open a thread on it, and read the
+# channel's recent messages to find a post whose send was interrupted (so that it never posts a day twice).
+NEEDED_PERMISSIONS = ("view_channel", "send_messages", "embed_links", "create_public_threads", "read_message_history")
 
 
 # Discord hides /daily from members without Manage Server (the group's default permissions), but a server can

@@ -153,6 +153,17 @@ class RateButton(PersistentButton, custom_id="iq:daily-rate:{post}:{rating}", ra
 DYNAMIC_ITEMS = (ChoiceButton, AnswerButton, RateButton)
 
 
+def shown_post(message: discord.Message) -> int | None:
+    """Return the id of the daily post a message shows, read from its buttons; None for any other message."""
+    for row in message.components:
+        for component in getattr(row, "children", ()):
+            custom_id = getattr(component, "custom_id", None) or ""
+            for ids in (ChoiceButton.ids, AnswerButton.ids):
+                if found := ids.pattern.fullmatch(custom_id):
+                    return int(found["post"])
+    return None
+
+
 def post_view(library: Library, post: Post) -> discord.ui.View:
     """Return the post's buttons: four options, or the Answer button."""
     if post.is_choice:
