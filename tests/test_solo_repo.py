@@ -9,7 +9,7 @@ import pytest
 
 from bot.core import quiz
 from bot.core.errors import AlreadyAnswered, NotAllowed
-from bot.core.quiz import QuizEnded
+from bot.core.quiz import NotShown, QuizEnded
 from bot.repos.solo import SoloRepo
 
 NOW = datetime(2026, 11, 18, 15, 30, tzinfo=UTC)
@@ -46,8 +46,9 @@ async def test_answers_are_recorded_with_elapsed_time_and_finish_the_session(rep
     assert answered.correct is False and answered.elapsed == 12.0 and session.status == "active"
     with pytest.raises(AlreadyAnswered):
         await repo.answer(session.id, ALICE, 0, first.answer, NOW + timedelta(seconds=13))
-    with pytest.raises(AlreadyAnswered, match="isn't open yet"):
-        await repo.answer(session.id, ALICE, 2, 0, NOW + timedelta(seconds=13))
+    for unseen in (1, 2):  # the next question is not shown until "Next", the one after it even less
+        with pytest.raises(NotShown, match="isn't on your screen yet"):
+            await repo.answer(session.id, ALICE, unseen, 0, NOW + timedelta(seconds=13))
     with pytest.raises(NotAllowed, match="belongs to someone else"):
         await repo.answer(session.id, BOB, 1, 0, NOW + timedelta(seconds=13))
     session = await repo.show(session.id, ALICE, 1, NOW + timedelta(seconds=30))

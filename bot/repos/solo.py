@@ -13,7 +13,7 @@ import aiosqlite
 from bot.core import review
 from bot.core.choices import MultipleChoice
 from bot.core.errors import AlreadyAnswered, NotAllowed
-from bot.core.quiz import QuizEnded, Score, SessionMode, elapsed_seconds, score
+from bot.core.quiz import NotShown, QuizEnded, Score, SessionMode, elapsed_seconds, score
 from bot.db import Database, from_iso, utc_iso
 from bot.repos import row_to
 
@@ -139,8 +139,8 @@ class SoloRepo:
             asked = session.questions[position] if 0 <= position < session.total else None
             if asked is None or asked.answered:
                 raise AlreadyAnswered("You already answered that question.")
-            if session.current is not asked:
-                raise AlreadyAnswered("That question isn't open yet.")
+            if session.current is not asked or asked.shown_at is None:
+                raise NotShown()  # only the question on screen counts: its answer time runs from when it was shown
             correct = choice == asked.question.answer
             await conn.execute(
                 "UPDATE solo_questions SET choice = ?, correct = ?, answered_at = ?, elapsed = ?"
