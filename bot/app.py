@@ -25,7 +25,7 @@ from bot.content.index import Library
 from bot.core.answers import TermAnswer
 from bot.db import Database
 from bot.pacing import Pacer
-from bot.ui import BotTree
+from bot.ui import BotTree, answer_unknown
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +125,10 @@ class InterviewBot(commands.AutoShardedBot):
         await self.db.set_meta(key, digest)
         log.info("synced %d slash commands %s", len(synced), f"to server {guild.id}" if guild else "globally")
         return True
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Answer a click or form that no item of this version handles (discord.py calls this for every interaction)."""
+        await answer_unknown(interaction)
 
     async def close(self) -> None:
         """Stop the scheduler, then disconnect."""

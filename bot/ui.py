@@ -13,9 +13,10 @@ import logging
 import re
 import string
 from collections.abc import Iterable
-from typing import Any, ClassVar, Self, TypeVar, overload
+from typing import Any, ClassVar, Self, TypeVar, cast, overload
 
 import discord
+from discord import AppCommandOptionType as OptionType
 from discord import app_commands
 from discord.ext import commands
 from discord.ext.commands.bot import BotBase
@@ -84,15 +85,29 @@ def ordinal(n: int) -> str:
 
 # -- custom ids and the buttons that survive a restart -------------------------------------------------------
 
-# An id or a count inside a custom_id: Discord's snowflakes and SQLite's row ids have at most 19 digits.
+# An id or a count inside a custom_id: Discord's snowflakes and SQLite's row ids have at most 19 digits. Not every
+# 19-digit number is one: past MAX_NUMBER (SQLite's largest INTEGER) `CustomId.match` refuses it.
 NUMBER = r"\d{1,19}"
+MAX_NUMBER = 2**63 - 1
+NAMESPACE = "iq:"  # every custom_id the bot makes starts so
+STALE = "This button or form is out of date or damaged, so it does nothing. Run the command again for a fresh one."
+
+# Every template made, by its text: what `answer_unknown` knows to be handled.
+_TEMPLATES: dict[str, re.Pattern[str]] = {}
+
+
+class ForgedId(BotError):
+    """A custom_id of one of the bot's templates with a number no id can have: forged, or damaged."""
+
+    def __init__(self, message: str = STALE) -> None:
+        super().__init__(message)
 
 
 class CustomId:
     """A custom_id template written once, such as "iq:solo:{session}:{q}:{choice}": it makes ids and parses them.
 
     Each `{field}` matches `NUMBER` unless given its own pattern (`CustomId("iq:x:{choice}", choice="[0-3]")`);
-    the text between fields is matched literally.
+    the text between fields is matched literally. `fields` maps each field to its pattern.
     """
 
     def __init__(self, template: str, **patterns: str) -> None:
@@ -107,14 +122,28 @@ class CustomId:
                 parts.append(f"(?P<{name}>{patterns.get(name, NUMBER)})")
         self.template = template
         self.pattern = re.compile("".join(parts))
+        self.fields = {name: patterns.get(name, NUMBER) for name in fields}
+        _TEMPLATES[template] = self.pattern
 
     def make(self, **values: object) -> str:
         """Return the custom_id with these field values."""
         return self.template.format(**values)
 
     def match(self, custom_id: str) -> re.Match[str] | None:
-        """Return the fields of a custom_id made from this template, or None when it is another's."""
-        return self.pattern.fullmatch(custom_id)
+        """Return the fields of a custom_id made from this template, or None when it is another's.
+
+        Raises `ForgedId` for an id of this template whose number is larger than any id (`MAX_NUMBER`): Python
+        would read it, and SQLite would refuse it with an OverflowError.
+        """
+        found = self.pattern.fullmatch(custom_id)
+        if found is not None and any(p == NUMBER and int(found[n]) > MAX_NUMBER for n, p in self.fields.items()):
+            raise ForgedId()
+        return found
+
+
+def is_known(custom_id: str) -> bool:
+    """Tell whether any template of this bot (a button's, a menu's or a form's) matches the custom_id."""
+    return any(pattern.fullmatch(custom_id) for pattern in _TEMPLATES.values())
 
 
 # Matches nothing: the template of the two abstract bases below, which are never registered.
@@ -150,6 +179,8 @@ class _Persistent:
         discord.py only logs an exception raised in an item's callback, and the user would see "interaction failed".
         """
         try:
+            # A forged number is refused here, before it reaches a query.
+            self.ids.match(str(cast(dict[str, Any], interaction.data or {}).get("custom_id", "")))
             await self.run(interaction)
         except Exception as exc:
             await report_failure(interaction, exc)
@@ -213,6 +244,15 @@ def disabled(view: discord.ui.View) -> discord.ui.View:
 # -- replies and failures ------------------------------------------------------------------------------------
 
 
+def plain_text(value: object) -> str:
+    """Return text a member typed (a form's field) as text that can be stored and sent on.
+
+    Discord's JSON may carry a lone UTF-16 surrogate (half of an emoji), which no UTF-8 text can hold: SQLite and
+    the log would raise UnicodeEncodeError. Each becomes U+FFFD; a pair that came as two halves is joined.
+    """
+    return str(value).encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 async def reply_privately(interaction: discord.Interaction[Any], content: str) -> None:
     """Tell the caller something only they see, whether or not the interaction was answered yet."""
     if interaction.response.is_done():
@@ -240,6 +280,87 @@ def missing_permissions(have: discord.Permissions, needed: Iterable[str]) -> lis
     return [flag for flag in needed if not getattr(have, flag)]
 
 
+# What each option type takes, as a reply names it.
+_OPTION_KINDS = {
+    OptionType.string: "text",
+    OptionType.integer: "a whole number",
+    OptionType.number: "a number",
+    OptionType.boolean: "true or false",
+    OptionType.user: "a member",
+    OptionType.channel: "a channel",
+    OptionType.role: "a role",
+    OptionType.mentionable: "a member or a role",
+    OptionType.attachment: "a file",
+}
+_ID = re.compile(r"[0-9]{1,19}")
+
+
+class OptionMismatch(app_commands.AppCommandError):
+    """An option's value is not of the type the command declares (Discord's client never sends such a value)."""
+
+    def __init__(self, name: str, kind: OptionType) -> None:
+        super().__init__(f"option {name!r} got a value that is not {_OPTION_KINDS.get(kind, kind.name)}")
+        self.name, self.kind = name, kind
+
+
+def _fits(kind: OptionType, value: object) -> bool:
+    """Tell whether a value, as the interaction carries it, is of an option type."""
+    if kind is OptionType.string:
+        return isinstance(value, str)
+    if kind is OptionType.boolean:
+        return isinstance(value, bool)
+    if kind in (OptionType.integer, OptionType.number):
+        numbers = int if kind is OptionType.integer else int | float
+        return isinstance(value, numbers) and not isinstance(value, bool)
+    # Members, channels, roles and files arrive as their ids.
+    return isinstance(value, str) and _ID.fullmatch(value) is not None and int(value) <= MAX_NUMBER
+
+
+def check_option_types(tree: app_commands.CommandTree[Any], interaction: discord.Interaction[Any]) -> None:
+    """Raise `OptionMismatch` when a slash command's option value is not of the type the command declares.
+
+    discord.py hands a `str` parameter whatever arrives (an integer, say), and builds ids with `int()`; only a
+    modified client sends such values, and they must not reach a handler.
+    """
+    data = cast(dict[str, Any], interaction.data or {})
+    name = str(data.get("name", ""))
+    command = tree.get_command(name, guild=interaction.guild) or tree.get_command(name)
+    options: list[dict[str, Any]] = data.get("options") or []
+    while isinstance(command, app_commands.Group):
+        sub = next(
+            (o for o in options if o.get("type") in (OptionType.subcommand.value, OptionType.subcommand_group.value)),
+            None,
+        )
+        if sub is None:
+            return
+        command = command.get_command(str(sub.get("name", "")))
+        options = sub.get("options") or []
+    if not isinstance(command, app_commands.Command):
+        return  # unknown here: discord.py answers it as an outdated command
+    for option in options:
+        parameter = command.get_parameter(str(option.get("name", "")))
+        if parameter is None:
+            continue  # an option this version no longer has: discord.py reports the outdated command
+        if option.get("type") != parameter.type.value or not _fits(parameter.type, option.get("value")):
+            raise OptionMismatch(parameter.display_name, parameter.type)
+
+
+def _option_message(
+    interaction: discord.Interaction[Any], error: OptionMismatch | app_commands.TransformerError
+) -> str:
+    """Tell a member which option was not what the command takes."""
+    if isinstance(error, OptionMismatch):
+        name, kind = error.name, error.kind
+    else:  # discord.py's conversion failed: the option is the one whose value it was given
+        name = next((n for n, value in interaction.namespace if value is error.value), "")
+        kind = error.type
+    what = f"“{name}” takes" if name else "One of the options takes"
+    return (
+        f"{what} {_OPTION_KINDS.get(kind, 'another value')}. Fill it in from Discord's command box (pick from its"
+        " list where it offers one), then try again."
+    )
+
+
 async def report_failure(interaction: discord.Interaction[Any], error: Exception) -> None:
     """Turn an exception raised while handling an interaction into a private reply (and a log for bugs)."""
     original = getattr(error, "original", error)
@@ -253,6 +374,10 @@ async def report_failure(interaction: discord.Interaction[Any], error: Exception
         message = "This works in a server channel, not in direct messages."
     elif isinstance(original, app_commands.CheckFailure):
         message = "You can't use this here."
+    elif isinstance(original, OptionMismatch | app_commands.TransformerError):
+        # A value Discord's client would not have sent (a modified client, a stale form): the member's, not a bug.
+        log.warning("refused an option value in interaction %s: %s", interaction.id, original)
+        message = _option_message(interaction, original)
     elif isinstance(original, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
         # Discord still shows a command as it was before the last sync: not a bug, and not the user's fault.
         log.warning("outdated command used in interaction %s: %s", interaction.id, original)
@@ -267,11 +392,31 @@ async def report_failure(interaction: discord.Interaction[Any], error: Exception
 
 
 class BotTree(app_commands.CommandTree):
-    """The command tree with one error handler for every slash command."""
+    """The command tree with one error handler for every slash command, which refuses ill-typed options first."""
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        """Refuse a slash command whose options are not of the declared types (`on_error` answers it)."""
+        if interaction.type is discord.InteractionType.application_command:
+            check_option_types(self, interaction)
+        return True
 
     async def on_error(self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError) -> None:
         """Answer a failing command privately (see `report_failure`)."""
         await report_failure(interaction, error)
+
+
+async def answer_unknown(interaction: discord.Interaction[Any]) -> None:
+    """Answer a click or form in the bot's namespace that no template matches: from an older version, or forged.
+
+    discord.py drops such an interaction silently, and the member would see "This interaction failed".
+    """
+    if interaction.type not in (discord.InteractionType.component, discord.InteractionType.modal_submit):
+        return
+    custom_id = str(cast(dict[str, Any], interaction.data or {}).get("custom_id", ""))
+    if not custom_id.startswith(NAMESPACE) or is_known(custom_id):
+        return
+    log.info("no template matches custom_id %r of interaction %s: outdated or forged", custom_id, interaction.id)
+    await report_failure(interaction, ForgedId())
 
 
 # -- reaching a feature's cog --------------------------------------------------------------------------------

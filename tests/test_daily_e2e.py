@@ -689,3 +689,21 @@ async def test_a_send_whose_answer_never_came_back_is_found_not_posted_twice(env
     assert (stored.state, stored.message_id, stored.thread_id) == ("posted", sent.id, sent.id)
     assert (await env.cog.poster.post_daily(channel.id, env.clock.now)).status == "exists"
     assert len(env.posts(channel)) == 1
+
+
+async def test_a_lone_surrogate_in_an_open_answer_is_replaced_not_a_crash(env):
+    alice = env.standin.guild.add_member("alice")
+    channel = env.standin.guild.add_text_channel("interview")
+    await env.start()
+    await setup_daily(env, channel, kind="interview")
+    env.clock.now = slot(date(2026, 3, 3), "America/New_York")
+    post = (await env.cog.poster.post_daily(channel.id, env.clock.now)).post
+    [message] = env.posts(channel)
+    opener = await env.standin.click(message, f"iq:daily-answer:{post.id}", user=alice)
+    await opener.response()
+    # Half of an emoji, as a modified client (or a cut paste) can send it; the other pair arrives in two halves.
+    typed = "Bias \ud83d and variance \ud83d\ude00"
+    submit = await env.standin.submit_modal(f"iq:daily-modal:{post.id}", {"answer": typed}, user=alice)
+    assert (await submit.response()).message.embeds[0]["title"] == "Answer saved · +5 points"
+    stored = await env.db.fetchone("SELECT answer_text FROM daily_answers WHERE user_id = ?", (alice.id,))
+    assert stored["answer_text"] == "Bias \ufffd and variance 😀"

@@ -9,7 +9,18 @@ import discord
 import pytest
 
 from bot.content.models import Chapter
-from bot.ui import CustomId, PersistentButton, chapter_label, chapter_title, disabled, persistent_view
+from bot.ui import (
+    MAX_NUMBER,
+    CustomId,
+    ForgedId,
+    PersistentButton,
+    chapter_label,
+    chapter_title,
+    disabled,
+    is_known,
+    persistent_view,
+    plain_text,
+)
 
 
 class Answer(PersistentButton, custom_id="iq:test:{session}:{choice}", choice="[0-3]"):
@@ -34,7 +45,9 @@ def test_a_template_makes_the_id_and_parses_it_back():
 
 def test_numbers_are_bounded_and_the_text_between_fields_is_literal():
     ids = CustomId("iq:x.{id}")
-    assert ids.match("iq:x." + "9" * 19) and not ids.match("iq:x." + "9" * 20)
+    assert ids.match(f"iq:x.{MAX_NUMBER}") and not ids.match("iq:x." + "9" * 20)
+    with pytest.raises(ForgedId):  # 19 digits, but larger than any id SQLite can store
+        ids.match(f"iq:x.{MAX_NUMBER + 1}")
     assert ids.match("iq:xy12") is None  # "." is a dot, not any character
     with pytest.raises(ValueError, match="has no field chioce"):
         CustomId("iq:{choice}", chioce="[0-3]")
@@ -61,3 +74,16 @@ def test_a_chapter_has_one_label_and_a_form_for_lines_already_joined_by_dots():
     assert chapter_title(chapter) == "3 · Neural Network Basics"
     assert chapter_label(chapter) == "Chapter 3 · Neural Network Basics"
     assert chapter_label(chapter, in_line=True) == "Chapter 3: Neural Network Basics"
+
+
+def test_every_template_made_is_known_by_its_pattern():
+    CustomId("iq:known:{id}:{side}", side="left|right")
+    assert is_known("iq:known:12:left") and is_known(f"iq:known:{MAX_NUMBER + 1}:right")  # the item refuses that
+    assert not is_known("iq:known:12:up") and not is_known("iq:unknown:12")
+
+
+def test_typed_text_loses_lone_surrogates_and_keeps_the_rest():
+    assert plain_text("plain, ünïcode 😀") == "plain, ünïcode 😀"
+    assert plain_text("half \ud83d an emoji") == "half \ufffd an emoji"
+    assert plain_text("\ud83d\ude00 in two halves") == "😀 in two halves"
+    assert plain_text("\ude00\ud83d reversed") == "\ufffd\ufffd reversed"

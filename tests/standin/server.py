@@ -882,6 +882,14 @@ class StandIn:
         shown = StoredMessage(payload, interaction=message.interaction)
         return await self._deliver(MESSAGE_COMPONENT, data, member, channel, shown)
 
+    async def forge_modal(
+        self, custom_id: str, values: dict[str, str], *, user: Member | None = None, channel: Channel | None = None
+    ) -> InteractionHandle:
+        """Submit what a modified client can claim: a modal with any custom_id the bot never opened."""
+        rows = [{"type": 1, "components": [{"type": 4, "custom_id": k, "value": v}]} for k, v in values.items()]
+        member, channel = self._where(user, None, channel)
+        return await self._deliver(MODAL_SUBMIT, {"custom_id": custom_id, "components": rows}, member, channel)
+
     async def submit_modal(
         self,
         custom_id: str,

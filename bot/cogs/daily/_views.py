@@ -21,7 +21,7 @@ from bot.core.answers import TermAnswer
 from bot.core.daily import POINTS_CORRECT, POINTS_OPEN, RATINGS, DailyError, Rating
 from bot.core.errors import AlreadyAnswered
 from bot.repos.daily import DailyRepo, Post, PostClosed
-from bot.ui import CustomId, Limit, PersistentButton, persistent_view
+from bot.ui import CustomId, Limit, PersistentButton, persistent_view, plain_text
 
 if TYPE_CHECKING:
     from bot.app import BotInteraction
@@ -218,7 +218,7 @@ def answer_submission(interaction: discord.Interaction[Any]) -> tuple[int, str] 
     match = ANSWER_MODAL.match(str(data.get("custom_id", "")))
     if match is None:
         return None
-    return int(match["post"]), _submitted_text(data.get("components", [])).strip()
+    return int(match["post"]), plain_text(_submitted_text(data.get("components", []))).strip()
 
 
 async def submit_answer(interaction: BotInteraction, post_id: int, text: str) -> None:
