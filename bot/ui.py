@@ -21,7 +21,9 @@ from discord import app_commands
 from discord.ext import commands
 from discord.ext.commands.bot import BotBase
 
+from bot.content.index import Library
 from bot.content.models import Chapter, Term
+from bot.content.relations import relations
 from bot.content.text import truncate
 from bot.core.errors import BotError
 
@@ -70,6 +72,13 @@ def chapter_label(chapter: Chapter, *, in_line: bool = False) -> str:
     so that the title still reads as the chapter's.
     """
     return f"Chapter {chapter.number}: {chapter.title}" if in_line else f"Chapter {chapter_title(chapter)}"
+
+
+def term_label(library: Library, term: Term) -> str:
+    """Name a term, with its chapter when another entry shares one of its names: "Gradient descent — Optimization …"."""
+    if not relations(library).namesakes(term.id):
+        return term.term
+    return f"{term.term} — {library.chapter_of(term).title}"
 
 
 def add_tip(embed: discord.Embed, term: Term) -> discord.Embed:

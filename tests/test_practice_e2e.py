@@ -93,6 +93,11 @@ async def test_solo_quiz_from_start_to_finish(env, library):
     assert feedback["description"] == (
         f"You picked **{picked.term}**.\nThe answer is **{terms[1].term}**: {terms[1].definition}"
     )
+    # What the picked option really is, beside the answer, then the answer's interview tip.
+    difference, tip = feedback["fields"]
+    assert difference["name"] in (f"{picked.term} is", f"Easy to confuse: {picked.term} is")
+    assert difference["value"] == picked.definition
+    assert tip == {"name": "💡 Interview tip", "value": terms[1].tip, "inline": False}
     assert feedback["footer"]["text"] == "Question 2/3 ▰▰▱"
 
     # 3: right, but slow (30 s: more than 20 s without a time limit).

@@ -48,9 +48,9 @@ async def test_define_answers_privately_with_the_term_card(env, library):
 
 async def test_define_autocomplete_ranks_what_was_meant_first(env):
     await env.start()
-    backprop = {"name": "Backpropagation (Backprop)", "value": "backpropagation"}
-    lstm = {"name": "LSTM", "value": "lstm"}
-    relu = {"name": "ReLU", "value": "relu"}
+    backprop = {"name": "Backpropagation (Backprop)", "value": "term:backpropagation"}
+    lstm = {"name": "LSTM", "value": "term:lstm"}
+    relu = {"name": "ReLU", "value": "term:relu"}
     expected = {
         "backprop": backprop,
         "BackProp": backprop,
@@ -60,12 +60,21 @@ async def test_define_autocomplete_ranks_what_was_meant_first(env):
         "relu": relu,
         "Re LU": relu,
         "RELU": relu,
-        "Batch Norm": {"name": "Batch normalization (Batchnorm)", "value": "batch-normalization"},
+        "Batch Norm": {"name": "Batch normalization (Batchnorm)", "value": "term:batch-normalization"},
     }
     for typed, first in expected.items():
         handle = await env.standin.autocomplete("define", "term", typed)
         await handle.response()
         assert handle.choices[0] == first, typed
+    # A pick reaches its own entry even where a typed name would reach another ("bias").
+    handle = await env.standin.autocomplete("define", "term", "bias")
+    await handle.response()
+    fairness = next(c for c in handle.choices if c["name"] == "Bias — Model Evaluation")
+    card = (await (await env.standin.slash("define", {"term": fairness["value"]})).response()).message
+    assert card.embeds[0]["title"] == "Bias — Model Evaluation"
+    typed = (await (await env.standin.slash("define", {"term": "bias"})).response()).message
+    assert typed.embeds[0]["title"] == "Biases — Neural Network Basics"
+    assert "Bias — Model Evaluation" in [b["label"] for row in typed.components for b in row["components"]]
     handle = await env.standin.autocomplete("define", "term", "e")
     await handle.response()
     assert len(handle.choices) == 25

@@ -8,13 +8,14 @@ import random
 import discord
 import pytest
 
-from bot.cogs.options import chapter_choices, term_choices
+from bot.cogs.options import chapter_choices, resolve_term, term_choices
 from bot.cogs.study import _render as embeds
 from bot.cogs.study import _views as views
 from bot.content.index import Library
 from bot.content.models import Chapter, Credit, Pack, Term
+from bot.content.relations import relations
 from bot.core.errors import BotError
-from bot.ui import Limit
+from bot.ui import Limit, term_label
 
 # -- Discord's limits ------------------------------------------------------------------------------------------
 
@@ -94,11 +95,13 @@ def test_every_term_card_fits_and_its_buttons_open_real_screens(library):
         assert_card_fits(public)
         card = private.embeds[0]
         chapter = library.chapter_of(term)
-        assert card.title == term.term
+        assert card.title == term_label(library, term)
         assert card.description == term.definition
         assert card.author.name == f"Chapter {chapter.number} · {chapter.title}"
         assert card.fields[0].name == "💡 Interview tip" and card.fields[0].value == term.tip
-        related = [t.id for t in library.related_terms(term)]
+        # Entries sharing a name come first (one click away), then the related terms.
+        namesakes = sorted(relations(library).namesakes(term.id))
+        related = [*namesakes, *(t.id for t in library.related_terms(term) if t.id not in namesakes)][:5]
         assert [r for r in open_refs(private) if r.startswith("define:")] == [f"define:{i}" for i in related]
         assert f"iq:share:define:{term.id}" in custom_ids(private.view)
         assert not any(i.startswith("iq:share:") for i in custom_ids(public.view)), "a shared card has no Share"
@@ -159,21 +162,32 @@ def test_fuzzy_prefers_the_shortest_completion_and_skips_noise(library):
 
 def test_autocomplete_choices_are_ranked_readable_and_within_limits(library):
     choices = term_choices(library, "backprop")
-    assert choices[0].value == "backpropagation"
+    assert choices[0].value == "term:backpropagation"
     assert choices[0].name == "Backpropagation (Backprop)"
     assert term_choices(library, "lstm")[0].name == "LSTM"
     assert term_choices(library, "relu")[0].name == "ReLU"
     for typed in ("", "a", "e", "network", "gradient", "x" * 100):
         found = term_choices(library, typed)
         assert len(found) <= 25
-        assert all(1 <= len(c.name) <= 100 and c.value in library.terms for c in found)
+        assert all(1 <= len(c.name) <= 100 and resolve_term(library, c.value) is not None for c in found)
     assert len(term_choices(library, "")) == 25
 
 
 def test_autocomplete_tells_same_named_terms_apart(library):
     names = [c.name for c in term_choices(library, "gradient descent") if c.name.startswith("Gradient descent")]
-    assert len(names) == len(set(names)) >= 2
-    assert all("chapter" in n for n in names)
+    assert "Gradient descent — Neural Network Basics" in names
+    assert "Gradient descent — Optimization in Deep Learning" in names
+    assert len(names) == len(set(names))
+
+
+def test_a_typed_name_reaches_the_earliest_entry_and_a_pick_reaches_its_own(library):
+    # "bias" is the neural-network term's alias and the fairness metric's name (and id).
+    assert resolve_term(library, "bias").id == "biases"
+    assert resolve_term(library, " Bias ").id == "biases"
+    picks = {c.name: c.value for c in term_choices(library, "bias")}
+    assert resolve_term(library, picks["Bias — Model Evaluation"]).id == "bias"
+    assert resolve_term(library, "gradient-descent-ch4").chapter == 4
+    assert resolve_term(library, "no such thing") is None
 
 
 def test_chapter_autocomplete_matches_titles_and_numbers(library):

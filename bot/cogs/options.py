@@ -7,7 +7,6 @@ what a user typed back to them.
 from __future__ import annotations
 
 import zoneinfo
-from collections import Counter
 from functools import cache
 from itertools import islice
 from typing import TYPE_CHECKING
@@ -17,11 +16,11 @@ from discord import app_commands
 from rapidfuzz import fuzz, process
 
 from bot.content.index import Library, NameMatch
-from bot.content.models import Chapter
+from bot.content.models import Chapter, Term
 from bot.content.text import normalize, truncate
 from bot.core.daily import DailyError
 from bot.core.errors import UnknownChapter
-from bot.ui import Limit, chapter_title
+from bot.ui import Limit, chapter_title, term_label
 
 if TYPE_CHECKING:
     from bot.app import BotInteraction
@@ -33,6 +32,19 @@ def echo(text: str, limit: int = 100) -> str:
     return discord.utils.escape_markdown(truncate(" ".join(text.split()), limit))
 
 
+# An autocomplete choice's value names the picked entry by id; the prefix keeps it apart from a typed name (the
+# id "bias" is the fairness metric's, but a member typing "bias" means the neural-network term).
+TERM_CHOICE = "term:"
+
+
+def resolve_term(library: Library, text: str) -> Term | None:
+    """Return the term a `term` option names: an autocomplete pick, or a typed name, alias or id."""
+    text = text.strip()
+    if text.startswith(TERM_CHOICE) and text[len(TERM_CHOICE) :] in library.terms:
+        return library.terms[text[len(TERM_CHOICE) :]]
+    return library.lookup(text)
+
+
 def term_choices(library: Library, current: str) -> list[app_commands.Choice[str]]:
     """Rank terms and aliases for /define's autocomplete: the term's name, with the alias that matched if any.
 
@@ -42,16 +54,13 @@ def term_choices(library: Library, current: str) -> list[app_commands.Choice[str
         matches = library.fuzzy(current, limit=Limit.CHOICES)
     else:
         matches = [NameMatch(t, t.term, 0.0) for t in islice(library.terms.values(), Limit.CHOICES)]
-    # Two chapters may define the same name ("Gradient descent"): the chapter tells them apart.
-    seen = Counter(normalize(m.term.term) for m in matches)
     choices = []
     for match in matches:
-        name = match.term.term
-        if normalize(match.name) != normalize(name):
-            name = f"{name} ({match.name})"
-        if seen[normalize(match.term.term)] > 1:
-            name = f"{name} · chapter {match.term.chapter}"
-        choices.append(app_commands.Choice(name=truncate(name, Limit.CHOICE), value=match.term.id))
+        # Two chapters may define the same name ("Gradient descent"): the label names the chapter.
+        name = term_label(library, match.term)
+        if normalize(match.name) != normalize(match.term.term):
+            name = f"{match.term.term} ({match.name})" + name[len(match.term.term) :]
+        choices.append(app_commands.Choice(name=truncate(name, Limit.CHOICE), value=TERM_CHOICE + match.term.id))
     return choices
 
 

@@ -104,11 +104,19 @@ class Library:
         ]
 
     def lookup(self, name: str) -> Term | None:
-        """Return the term with this id, name or alias (case, spacing and punctuation ignored), if exactly known."""
-        if name in self.terms:
-            return self.terms[name]
+        """Return the term with this name, alias or id (case, spacing and punctuation ignored), if exactly known.
+
+        Names come before ids, and where entries share a name ("Bias": the neural-network term's alias and the
+        fairness metric's name) the one in the earliest chapter wins: where a learner meets it first.
+        """
         found = self._names.get(normalize(name))
-        return self.terms[found[0][0]] if found else None
+        if found:
+            return min((self.terms[term_id] for term_id, _ in found), key=self._reading_order)
+        return self.terms.get(name)
+
+    def _reading_order(self, term: Term) -> tuple[int, int]:
+        """Order terms as the packs present them: pack by pack, chapter by chapter."""
+        return (next(n for n, p in enumerate(self.packs) if p.id == term.pack), term.chapter)
 
     def fuzzy(self, query: str, limit: int = 25) -> list[NameMatch]:
         """Rank terms by how well a name or alias matches `query`: exact, prefix, substring, words, then typos.

@@ -78,6 +78,16 @@ class Relations:
             for kind in term.kinds:
                 self._by_kind[kind].append(term.id)
         self._names: dict[str, Names] = {}
+        # Entries one of whose names is another entry's name ("Gradient descent" in two chapters, "Bias" as the
+        # neural-network term's alias and the fairness term's name): lookups and labels must tell them apart.
+        by_name: dict[str, set[str]] = defaultdict(set)
+        for term in self.terms.values():
+            for name in (term.term, *term.aliases):
+                by_name[normalize(name)].add(term.id)
+        self._namesakes = {
+            i: frozenset(other for name in (t.term, *t.aliases) for other in by_name[normalize(name)]) - {i}
+            for i, t in self.terms.items()
+        }
 
     @classmethod
     def of_library(cls, library: Library) -> Relations:
@@ -155,6 +165,10 @@ class Relations:
         return out
 
     # -- lookups ---------------------------------------------------------------------------------------
+
+    def namesakes(self, term_id: str) -> frozenset[str]:
+        """Return the other entries that share one of this entry's names or aliases."""
+        return self._namesakes.get(term_id, frozenset())
 
     def concept(self, term_id: str) -> frozenset[str]:
         """Return the ids of every entry naming the same concept as `term_id`, itself included."""

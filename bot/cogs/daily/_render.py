@@ -15,7 +15,7 @@ from bot.content.index import Library
 from bot.content.models import Question
 from bot.content.text import plural, truncate
 from bot.core import daily
-from bot.core.choices import mask_term
+from bot.core.choices import definition_prompt
 from bot.core.daily import RATINGS, Rating, Reveal
 from bot.core.streaks import MAX_FREEZES, Streak
 from bot.repos.daily import Answer, DailyChannel, Post, StreakRow
@@ -121,7 +121,7 @@ def post_embed(library: Library, post: Post, previous: PastPost | None) -> disco
         chapter = library.chapter_of(term)
         embed = discord.Embed(
             title=f"🧠 Daily question · {day_label(post.local_date)}",
-            description=f"**Which term is this?**\n\n> {truncate(mask_term(term.definition, term), 1500)}",
+            description=f"**Which term is this?**\n\n> {truncate(definition_prompt(library, term), 1500)}",
             colour=COLOUR,
         )
         embed.add_field(name="Chapter", value=truncate(chapter_title(chapter), Limit.FIELD_VALUE))

@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs.options import chapter_autocomplete, resolve_chapter, term_autocomplete
+from bot.cogs.options import chapter_autocomplete, resolve_chapter, resolve_term, term_autocomplete
 from bot.cogs.study import _views as views
 from bot.cogs.study._render import GUIDE_SECTIONS
 from bot.content.index import Library
@@ -45,7 +45,7 @@ class Study(commands.Cog):
     @app_commands.autocomplete(term=term_autocomplete)
     async def define(self, interaction: discord.Interaction, term: app_commands.Range[str, 1, 100]) -> None:
         """Look up a term: its definition, an interview tip and related terms."""
-        found = self.library.lookup(term.strip())
+        found = resolve_term(self.library, term)
         if found is None:
             card = views.suggestions_screen(self.library, term)
         else:

@@ -14,7 +14,7 @@ from bot.cogs.options import echo
 from bot.content.index import Library, SearchHit
 from bot.content.models import Chapter, Pack, Question, Term
 from bot.content.text import plural, tokenize, truncate
-from bot.ui import Limit, add_tip, chapter_label, chapter_title
+from bot.ui import Limit, add_tip, chapter_label, chapter_title, term_label
 
 COLOUR = discord.Colour(0x5865F2)
 SUGGESTION_COLOUR = discord.Colour(0xFEE75C)
@@ -92,7 +92,7 @@ def short_definition(term: Term, limit: int = SHORT_DEFINITION) -> str:
 def term_card(library: Library, term: Term) -> discord.Embed:
     """Render a term: title, chapter, definition, interview tip and other names."""
     chapter = library.chapter_of(term)
-    embed = _embed(term.term, term.definition)
+    embed = _embed(term_label(library, term), term.definition)
     embed.set_author(name=truncate(chapter_label(chapter), Limit.AUTHOR))
     add_tip(embed, term)
     if term.aliases:

@@ -19,9 +19,10 @@ from bot.cogs.quiz.solo import start_chapter_quiz
 from bot.cogs.study import _render as render
 from bot.content.index import Library
 from bot.content.models import Chapter, Question, Term
+from bot.content.relations import relations
 from bot.content.text import truncate
 from bot.core.errors import BotError, UnknownChapter, UnknownTerm
-from bot.ui import Limit, PersistentButton, PersistentSelect, chapter_label, persistent_view
+from bot.ui import Limit, PersistentButton, PersistentSelect, chapter_label, persistent_view, term_label
 
 if TYPE_CHECKING:
     from bot.app import BotInteraction
@@ -222,9 +223,9 @@ def _add(view: discord.ui.View, item: discord.ui.Item[Any]) -> None:
         view.add_item(item)
 
 
-def _open_terms(view: discord.ui.View, terms: list[Term], *, row: int) -> None:
+def _open_terms(view: discord.ui.View, library: Library, terms: list[Term], *, row: int) -> None:
     for term in terms[:5]:
-        _add(view, Open(f"define:{term.id}", term.term, row=row))
+        _add(view, Open(f"define:{term.id}", term_label(library, term), row=row))
 
 
 # -- screens -----------------------------------------------------------------------------------------------
@@ -258,7 +259,10 @@ def random_question(library: Library, rng: random.Random, chapter: Chapter | Non
 def term_screen(library: Library, term: Term, *, public: bool = False, another: str | None = None) -> Card:
     """Show a term card with its related terms, its chapter, and Share (and Another for /random)."""
     view = persistent_view()
-    _open_terms(view, library.related_terms(term, limit=5), row=0)
+    # An entry that shares a name with this one ("Bias" the fairness metric, from "Biases") is one click away.
+    namesakes = [library.terms[i] for i in sorted(relations(library).namesakes(term.id))]
+    related = [t for t in library.related_terms(term, limit=5) if t not in namesakes]
+    _open_terms(view, library, [*namesakes, *related], row=0)
     chapter = library.chapter_of(term)
     page = chapter.term_ids.index(term.id) // render.TERMS_PER_PAGE + 1
     _add(view, Open(f"topics:{chapter.key}:{page}", f"Chapter {chapter.number}", emoji="📚", row=1))
@@ -279,7 +283,7 @@ def suggestions_screen(library: Library, query: str) -> Card:
     """Answer a name that is no term privately, with the closest terms as buttons."""
     candidates = close_terms(library, query)
     view = persistent_view()
-    _open_terms(view, candidates, row=0)
+    _open_terms(view, library, candidates, row=0)
     return Card([render.suggestions_embed(query, candidates)], view if candidates else None)
 
 
@@ -292,7 +296,7 @@ def search_screen(library: Library, query: str, *, public: bool = False) -> Card
         ref = f"define:{hit.id}" if hit.kind == "term" else f"ask:{hit.id}"
         emoji = "📖" if hit.kind == "term" else "❓"
         _add(view, Open(ref, f"{n}. {hit.title}", emoji=emoji, row=0))
-    _open_terms(view, close, row=0)
+    _open_terms(view, library, close, row=0)
     if hits and not public:
         _add(view, Share(f"search:{query}", row=1))
     return Card([render.search_embed(library, query, hits, close)], view if view.children else None)
@@ -360,7 +364,7 @@ def question_screen(library: Library, question: Question, *, public: bool = Fals
 def key_points_screen(library: Library, question: Question) -> Card:
     """Reveal privately: key points, related terms as buttons, the answer formula as a hint."""
     view = persistent_view()
-    _open_terms(view, [library.terms[r] for r in question.related if r in library.terms], row=0)
+    _open_terms(view, library, [library.terms[r] for r in question.related if r in library.terms], row=0)
     return Card([render.key_points_embed(library, question)], view if view.children else None)
 
 

@@ -31,6 +31,7 @@ from bot.cogs.quiz.battle._runner import BattleRunner, announce_interrupted
 from bot.cogs.quiz.battle._views import DYNAMIC_ITEMS, lobby_view
 from bot.content.models import Chapter
 from bot.core.battle import Scoring
+from bot.core.choices import quiz_terms
 from bot.core.errors import BotError
 from bot.ui import missing_permissions, permission_names
 
@@ -79,10 +80,10 @@ async def open_battle(
 def _chapter_with(bot: InterviewBot, text: str | None, rounds: int) -> Chapter | None:
     """Resolve the chapter option; refuse one with fewer terms than rounds (no term is asked twice)."""
     found = resolve_chapter(bot.library, text)
-    pool = len(bot.library.terms_in(found)) if found else len(bot.library.terms)
+    pool = len(quiz_terms(bot.library, found, ("definition",)))
     if pool < rounds:
         where = f"Chapter {found.number}" if found else "The content"
-        raise BotError(f"{where} has {pool} terms: choose at most {pool} rounds.")
+        raise BotError(f"{where} has {pool} terms to ask about: choose at most {pool} rounds.")
     return found
 
 

@@ -25,7 +25,7 @@ from bot.cogs.quiz.battle._render import (
 from bot.cogs.quiz.battle._views import answer_view, lobby_view, rank_view
 from bot.core.answers import TermAnswer
 from bot.core.battle import US, EndReason, round_deadline
-from bot.core.choices import MultipleChoice, make_question
+from bot.core.choices import MultipleChoice, make_question, quiz_terms
 from bot.repos.battle import Battle, RoundResult
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,8 @@ class BattleRunner(LiveBattle):
     def _question(self) -> MultipleChoice:
         library = self.bot.library
         chapter = self.battles.chapter(self.battle)
-        pool = [t for t in (library.terms_in(chapter) if chapter else library.terms.values()) if t.id not in self._used]
+        # Only terms the builder can ask without giving them away, as in every other quiz.
+        pool = [t for t in quiz_terms(library, chapter, ("definition",)) if t.id not in self._used]
         term = self.bot.rng.choice(pool)
         self._used.add(term.id)
         return make_question(library, term, self.bot.rng, "definition")

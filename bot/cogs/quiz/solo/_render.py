@@ -10,10 +10,10 @@ import discord
 from bot.content.index import Library
 from bot.content.text import plural, truncate
 from bot.core import quiz
-from bot.core.choices import MultipleChoice, option_label
+from bot.core.choices import Mode, MultipleChoice, PickExplanation, explain_pick, option_label
 from bot.core.quiz import QuizEnded
 from bot.repos.solo import SoloQuestion, SoloSession
-from bot.ui import LETTERS, add_tip, chapter_label
+from bot.ui import LETTERS, Limit, add_tip, chapter_label
 
 RIGHT, WRONG, NEUTRAL = discord.Colour.green(), discord.Colour.red(), discord.Colour.blurple()
 
@@ -61,9 +61,22 @@ def feedback_embed(library: Library, session: SoloSession, asked: SoloQuestion) 
         embed = discord.Embed(
             title="❌ Not quite", description=f"You picked **{picked}**.\nThe answer is {answer}", colour=WRONG
         )
+        add_difference(embed, explain_pick(library, question, asked.choice), question.mode, asked.choice)
     add_tip(embed, term)
     embed.set_footer(text=quiz.progress_bar(session.answered, session.total))
     return embed
+
+
+def add_difference(embed: discord.Embed, pick: PickExplanation, mode: Mode, choice: int) -> None:
+    """Add what the wrongly picked option really is, so the member sees how it differs from the answer."""
+    what = f"{LETTERS[choice]} describes {pick.picked.term}" if mode == "term" else f"{pick.picked.term} is"
+    if pick.confusable:
+        what = f"Easy to confuse: {what}"
+    embed.add_field(
+        name=truncate(what, Limit.FIELD_NAME),
+        value=truncate(pick.picked.definition, Limit.FIELD_VALUE),
+        inline=False,
+    )
 
 
 def _missed_line(library: Library, session: SoloSession, none: str = "No misses. 🎉") -> str:
