@@ -10,9 +10,11 @@ round. A feature reaches its bot, typed, through `bot.app.BotInteraction` (`disc
 from __future__ import annotations
 
 import logging
+import math
 import re
 import string
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any, ClassVar, Self, TypeVar, cast, overload
 
 import discord
@@ -25,11 +27,13 @@ from bot.content.index import Library
 from bot.content.models import Chapter, Term
 from bot.content.relations import relations
 from bot.content.text import truncate
+from bot.core.cooldowns import Cooldown, Rate
 from bot.core.errors import BotError
 
 log = logging.getLogger(__name__)
 
 CogT = TypeVar("CogT", bound=commands.Cog)
+T = TypeVar("T")
 
 
 class Limit:
@@ -379,6 +383,8 @@ async def report_failure(interaction: discord.Interaction[Any], error: Exception
         message = f"You need the {permission_names(original.missing_permissions)} permission for this."
     elif isinstance(original, app_commands.BotMissingPermissions):
         message = f"I need the {permission_names(original.missing_permissions)} permission here for this."
+    elif isinstance(original, TooSoon):
+        message = str(original)
     elif isinstance(original, app_commands.NoPrivateMessage):
         message = "This works in a server channel, not in direct messages."
     elif isinstance(original, app_commands.CheckFailure):
@@ -426,6 +432,43 @@ async def answer_unknown(interaction: discord.Interaction[Any]) -> None:
         return
     log.info("no template matches custom_id %r of interaction %s: outdated or forged", custom_id, interaction.id)
     await report_failure(interaction, ForgedId())
+
+
+# -- cooldowns on heavy commands -------------------------------------------------------------------------------
+
+
+class TooSoon(app_commands.CheckFailure):
+    """A member asked for a heavy action again before their cooldown allowed it."""
+
+    def __init__(self, wait: timedelta) -> None:
+        self.wait = wait
+        super().__init__(f"That's a lot at once. Please try again in {max(1, math.ceil(wait.total_seconds()))} s.")
+
+
+class MemberCooldown:
+    """At most `uses` in `seconds` per member, on the bot's clock: a check on a slash command, `enforce` elsewhere.
+
+    `@MemberCooldown(3, 60)` under `@app_commands.command(…)` refuses a fourth use within a minute with a private
+    "try again in N s"; a button that starts the same work calls `enforce(interaction)` on the same instance.
+    """
+
+    def __init__(self, uses: int, seconds: float) -> None:
+        self.cooldown = Cooldown(Rate(uses, timedelta(seconds=seconds)))
+
+    def enforce(self, interaction: discord.Interaction[Any]) -> None:
+        """Count a use by the interaction's member, or raise `TooSoon` saying how long to wait."""
+        wait = self.cooldown.use(interaction.user.id, interaction.client.clock())
+        if wait is not None:
+            raise TooSoon(wait)
+
+    def __call__(self, command: T) -> T:
+        """Add the cooldown to a slash command as a check."""
+
+        def allowed(interaction: discord.Interaction[Any]) -> bool:
+            self.enforce(interaction)
+            return True
+
+        return app_commands.check(allowed)(command)
 
 
 # -- reaching a feature's cog --------------------------------------------------------------------------------
