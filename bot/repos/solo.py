@@ -92,10 +92,20 @@ class SoloRepo:
         mode: SessionMode,
         questions: Sequence[MultipleChoice],
         now: datetime,
-    ) -> SoloSession:
-        """Store a new session with all its questions; the first one counts as shown `now`."""
+    ) -> tuple[SoloSession, list[int]]:
+        """Store a new session with all its questions (the first one counts as shown `now`); return it.
+
+        A member has one live quiz: their sessions still active end here (as 'timed_out', answers kept), in the
+        same transaction, and their ids come back beside the new session.
+        """
         stamp = utc_iso(now)
         async with self.db.transaction() as conn:
+            async with conn.execute(
+                "UPDATE solo_sessions SET status = 'timed_out', ended_at = ? WHERE user_id = ? AND status = 'active'"
+                " RETURNING id",
+                (stamp, user_id),
+            ) as cursor:
+                ended = sorted(row["id"] for row in await cursor.fetchall())
             async with conn.execute(
                 "INSERT INTO solo_sessions (user_id, guild_id, chapter_key, mode, total, started_at, last_activity)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -117,7 +127,7 @@ class SoloRepo:
             )
         session = await self.session(session_id)
         assert session is not None
-        return session
+        return session, ended
 
     async def session(self, session_id: int) -> SoloSession | None:
         """Return a session with its questions."""

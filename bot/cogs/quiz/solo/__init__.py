@@ -23,6 +23,7 @@ from bot.core import quiz
 from bot.core.errors import BotError
 from bot.repos.review import ReviewRepo
 from bot.repos.solo import SoloSession
+from bot.ui import MemberCooldown
 
 if TYPE_CHECKING:
     from bot.app import BotInteraction, InterviewBot
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 __all__ = ["DYNAMIC_ITEMS", "MODE_CHOICES", "install", "start_chapter_quiz", "start_solo"]
 
 MODE_CHOICES = [app_commands.Choice(name=name, value=value) for value, name in quiz.MODE_NAMES.items()]
+# Starts of a solo quiz per member, from `/quiz solo` or a chapter's "Quiz me" button alike.
+STARTS = MemberCooldown(5, 60)
 
 
 async def start_solo(
@@ -41,6 +44,7 @@ async def start_solo(
     mode: str = "definition",
 ) -> SoloSession:
     """Start a private solo quiz in answer to `interaction` (which must not be answered yet)."""
+    STARTS.enforce(interaction)
     if mode not in quiz.MODE_NAMES:
         raise BotError(f"Pick a mode from the list: {', '.join(quiz.MODE_NAMES.values())}.")
     if not quiz.MIN_QUESTIONS <= count <= quiz.MAX_QUESTIONS:
@@ -56,6 +60,7 @@ async def start_chapter_quiz(bot: InterviewBot, interaction: BotInteraction, cha
     button's interaction, before answering it; the quiz arrives as a private message. An unknown chapter
     raises `UnknownChapter` (a `BotError`: the caller's error handler turns it into a private reply).
     """
+    STARTS.enforce(interaction)
     found = resolve_chapter(bot.library, chapter_key)
     assert found is not None
     added = await ReviewRepo(bot.db).add_cards(interaction.user.id, found.term_ids, bot.clock())
@@ -71,7 +76,7 @@ async def _start(
     mode: quiz.SessionMode,
     note: str | None = None,
 ) -> SoloSession:
-    """Create the session and send its first question privately."""
+    """Create the session (ending the member's earlier one) and send its first question privately."""
     cog = quizzes(bot)
     session = await cog.create(interaction, chapter, count, mode)
     if session.total < count:
