@@ -24,6 +24,7 @@ from bot.config import Config
 from bot.content.index import Library
 from bot.core.answers import TermAnswer
 from bot.db import Database
+from bot.gateway import keep_configured_gateway
 from bot.pacing import Pacer
 from bot.ui import BotTree, answer_unknown
 
@@ -80,6 +81,7 @@ class InterviewBot(commands.AutoShardedBot):
         self.pacer = Pacer(config.rate.requests_per_second)
         self.answer_listeners: list[Callable[[TermAnswer], Awaitable[None]]] = []
         self._pace_requests()
+        keep_configured_gateway(self.http)  # discord.py re-identifies on its default gateway otherwise
 
     async def publish_answer(self, answer: TermAnswer) -> None:
         """Hand a graded term answer to every listener (spaced review); a failing listener is logged, not raised."""

@@ -1,4 +1,7 @@
-"""The `interview-bot` command line: run the bot, check, audit and count content, import the seed text."""
+"""The `interview-bot` command line: run the bot and check its health, back up its database, handle content.
+
+Content: check, audit and count packs, import the seed text.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config, read_token
@@ -14,6 +18,8 @@ from bot.content.index import Library
 from bot.content.loader import ContentError, bundled_content_dir, load_library, pack_directories
 from bot.core.audit import audit, render, summary_line
 from bot.db import DatabaseError
+from bot.db.backup import BackupError, backup_database, utc_stamp
+from bot.health import check as check_heartbeat
 
 
 def content_roots(config: Config) -> list[Path]:
@@ -22,20 +28,41 @@ def content_roots(config: Config) -> list[Path]:
     return pack_directories([*roots, *config.content.extra_dirs])
 
 
+def version() -> str:
+    """Return the installed package's version ("unknown" when running from a checkout that is not installed)."""
+    try:
+        return metadata.version("interview-practice-bot")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="interview-bot", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="start the bot (token from DISCORD_TOKEN)")
     run.add_argument("--config", type=Path, help="config file (default: ./config.toml if it exists)")
 
+    health = commands.add_parser("health", help="exit 0 if the running bot was connected to Discord lately, else 1")
+    health.add_argument("--config", type=Path, help="the running bot's config file (it names the heartbeat file)")
+    health.add_argument("--max-age", type=float, metavar="S", help="seconds (default: health.max_age_seconds)")
+
+    db = commands.add_parser("db", help="back up the database")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    backup = db_commands.add_parser("backup", help="copy the database safely, even while the bot runs")
+    backup.add_argument("path", type=Path, help="the new file (or a directory to put a dated file in)")
+    backup.add_argument("--config", type=Path, help="config file naming the database")
+
     content = commands.add_parser("content", help="check, audit, count or import content packs")
     content_commands = content.add_subparsers(dest="content_command", required=True)
     check = content_commands.add_parser(
-        "check", help="validate packs and print every problem (give-aways and same-concept pairs too)"
+        "check",
+        help="validate the packs the configuration loads, with PATHs added, as the bot would see them, and print "
+        "every problem (give-aways and same-concept pairs too)",
     )
-    check.add_argument("paths", nargs="*", type=Path, help="pack directories (default: as configured)")
-    check.add_argument("--config", type=Path)
+    check.add_argument("paths", nargs="*", type=Path, help="pack directories to check with the configured ones")
+    check.add_argument("--config", type=Path, help="config file (default: ./config.toml if it exists)")
     stats = content_commands.add_parser("stats", help="count what the packs hold")
     stats.add_argument("paths", nargs="*", type=Path, help="pack directories (default: as configured)")
     stats.add_argument("--json", action="store_true", help="print JSON")
@@ -57,6 +84,16 @@ def _pack_dirs(args: argparse.Namespace) -> list[Path]:
     return content_roots(load_config(args.config))
 
 
+def _check_dirs(args: argparse.Namespace) -> list[Path]:
+    """Return what `content check` validates: the configured packs and PATHs, together, as `run` would load them.
+
+    Checked alone, an extra pack whose ids clash with the bundled pack's would pass and `run` then refuse it.
+    """
+    configured = content_roots(load_config(args.config))
+    known = {path.resolve() for path in configured}
+    return configured + [path for path in pack_directories(args.paths) if path.resolve() not in known]
+
+
 def _content(args: argparse.Namespace) -> int:
     if args.content_command == "import":
         report = import_seed(args.cheatsheet, args.questions, args.out)
@@ -65,7 +102,7 @@ def _content(args: argparse.Namespace) -> int:
             f"{report.guide_sections_added} guide sections; wrote {len(report.files_written)} files"
         )
         return 0
-    library = load_library(_pack_dirs(args))
+    library = load_library(_check_dirs(args) if args.content_command == "check" else _pack_dirs(args))
     figures = library.stats()
     if args.content_command == "stats":
         if args.json:
@@ -109,6 +146,22 @@ def _audit(library: Library, *, as_json: bool) -> int:
     return 1 if report.blocking else 0
 
 
+def _health(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    max_age = config.health.max_age_seconds if args.max_age is None else args.max_age
+    healthy, line = check_heartbeat(config.heartbeat_file, max_age)
+    print(line, file=sys.stdout if healthy else sys.stderr)
+    return 0 if healthy else 1
+
+
+def _db(args: argparse.Namespace) -> int:
+    source = load_config(args.config).database.path
+    target = args.path / f"{source.stem}-{utc_stamp()}.db" if args.path.is_dir() else args.path
+    schema = backup_database(source, target)
+    print(f"backed up {source} (schema version {schema}) to {target}")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     token = read_token()
@@ -121,8 +174,9 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; errors are one clear line on stderr and a non-zero exit, not a traceback."""
     args = _parser().parse_args(argv)
+    commands = {"run": _run, "health": _health, "db": _db, "content": _content}
     try:
-        return _run(args) if args.command == "run" else _content(args)
+        return commands[args.command](args)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -131,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    except (DatabaseError, SeedFormatError, OSError) as exc:
+    except (DatabaseError, BackupError, SeedFormatError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -108,11 +108,30 @@ class LoggingConfig:
     """Log output."""
 
     level: str = "INFO"
+    format: str = "text"
 
     def validate(self) -> None:
         """Raise ValueError, saying what to fix, if a setting is not allowed."""
         if self.level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("level must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        if self.format not in {"text", "json"}:
+            raise ValueError('format must be "text" or "json"')
+
+
+@dataclass(frozen=True, slots=True)
+class HealthConfig:
+    """The heartbeat file the bot keeps fresh while connected, and what `interview-bot health` accepts."""
+
+    heartbeat_file: Path | None = None  # None: beside the database, `<database file>.heartbeat`
+    heartbeat_seconds: float = 30.0
+    max_age_seconds: float = 90.0
+
+    def validate(self) -> None:
+        """Raise ValueError, saying what to fix, if a setting is not allowed."""
+        if not 1 <= self.heartbeat_seconds <= 600:
+            raise ValueError("heartbeat_seconds must be between 1 and 600")
+        if self.max_age_seconds <= self.heartbeat_seconds:
+            raise ValueError("max_age_seconds must be more than heartbeat_seconds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +145,12 @@ class Config:
     quiz: QuizConfig = field(default_factory=QuizConfig)
     rate: RateConfig = field(default_factory=RateConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    health: HealthConfig = field(default_factory=HealthConfig)
+
+    @property
+    def heartbeat_file(self) -> Path:
+        """Return where the bot writes its heartbeat: as configured, else beside the database."""
+        return self.health.heartbeat_file or self.database.path.with_name(self.database.path.name + ".heartbeat")
 
 
 def _convert(value: Any, annotation: Any, key: str, base: Path) -> Any:
@@ -147,6 +172,9 @@ def _convert(value: Any, annotation: Any, key: str, base: Path) -> Any:
         if not isinstance(value, str):
             raise ConfigError(f"{key} must be a string")
         return value
+    if annotation == Path | None:
+        # TOML has no null: an empty string stands for "not set" (the default, documented beside the key).
+        return None if value == "" else _convert(value, Path, key, base)
     if annotation is Path:
         if not isinstance(value, str):
             raise ConfigError(f"{key} must be a path (a string)")

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
 import signal
+import sys
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 import discord
@@ -13,6 +19,9 @@ from bot.app import InterviewBot
 from bot.config import Config
 from bot.content.index import Library
 from bot.db import Database
+from bot.gateway import close_code_message
+from bot.health import Heartbeat
+from bot.invite import invite_url
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +45,62 @@ def redact_token(handler: logging.Handler, token: str) -> None:
     handler.setFormatter(RedactToken(handler.formatter or logging.Formatter(), token))
 
 
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record and line, for log collectors."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Return the record as JSON: time (UTC), level, logger, message, and exception and stack when present."""
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+# discord.py's own line format, without its colours.
+PLAIN = logging.Formatter("[{asctime}] [{levelname:<8}] {name}: {message}", "%Y-%m-%d %H:%M:%S", style="{")
+
+
 def setup_logging(config: Config, token: str) -> None:
-    """Log through discord.py's handler, at the configured level, with the token redacted."""
-    discord.utils.setup_logging(level=getattr(logging, config.logging.level.upper()))
-    for handler in logging.getLogger().handlers:
-        redact_token(handler, token)
+    """Log to stderr at the configured level and format, with the token redacted.
+
+    discord.py colours its output on a terminal and also inside any container, where the log goes to a file or
+    a collector that shows the escape codes: colour only on a terminal here.
+    """
+    handler = logging.StreamHandler(sys.stderr)
+    options: dict[str, Any] = {}
+    if config.logging.format == "json":
+        options["formatter"] = JsonFormatter()
+    elif not handler.stream.isatty():
+        options["formatter"] = PLAIN
+    discord.utils.setup_logging(handler=handler, level=getattr(logging, config.logging.level.upper()), **options)
+    for root_handler in logging.getLogger().handlers:
+        redact_token(root_handler, token)
+    # The bot never joins voice: discord.py's warnings about its missing voice libraries are noise at every start.
+    discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+
+
+def announce_ready(bot: InterviewBot, heartbeat: Heartbeat) -> Callable[[], Coroutine[Any, Any, None]]:
+    """Return an on_ready listener: beat at once, then log who the bot is, its server count and invite link."""
+
+    async def on_ready() -> None:
+        heartbeat.beat()  # the heartbeat loop's next beat may be a whole interval away
+        assert bot.user is not None and bot.application_id is not None  # both are known once ready
+        log.info(
+            "ready as %s (id %s) in %d server(s); invite link: %s",
+            bot.user,
+            bot.user.id,
+            len(bot.guilds),
+            invite_url(bot.application_id),
+        )
+
+    return on_ready
 
 
 def point_at_api(config: Config) -> None:
@@ -66,8 +126,18 @@ async def serve(config: Config, token: str, library: Library) -> None:
 
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop, sig)
-        async with bot:
-            await bot.start(token)
+        heartbeat = Heartbeat(bot, config.heartbeat_file, config.health.heartbeat_seconds)
+        heartbeat.remove()  # one left by an earlier run says nothing about this one
+        bot.add_listener(announce_ready(bot, heartbeat), "on_ready")
+        beating = asyncio.create_task(heartbeat.run(), name="heartbeat")
+        try:
+            async with bot:
+                await bot.start(token)
+        finally:
+            beating.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beating
+            heartbeat.remove()
     finally:
         await db.close()
 
@@ -83,8 +153,12 @@ def run(config: Config, token: str, library: Library) -> int:
     except discord.LoginFailure:
         log.critical("Discord refused the token in DISCORD_TOKEN: check it in the developer portal")
         return 1
-    except discord.PrivilegedIntentsRequired:  # pragma: no cover - the bot asks for none
-        log.critical("Discord refused a privileged intent")
+    except discord.PrivilegedIntentsRequired:
+        log.critical(close_code_message(4014))
+        return 1
+    except discord.ConnectionClosed as exc:
+        # A close code after which discord.py does not reconnect (4004 when the token is revoked while running).
+        log.critical(close_code_message(exc.code))
         return 1
     except discord.HTTPException as exc:
         # Only start-up requests (the command sync) raise out of start(); later ones are handled where made.

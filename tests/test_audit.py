@@ -179,8 +179,11 @@ def test_content_audit_json(pack, capsys):
     assert [c["key"] for c in data["chapters"]] == ["audit-pack:1", "audit-pack:2"]
 
 
-def test_content_check_passes_with_warnings_and_fails_on_a_give_away(pack, capsys, monkeypatch):
-    code, out, _ = run(capsys, "content", "check", str(pack))
+def test_content_check_passes_with_warnings_and_fails_on_a_give_away(pack, capsys, monkeypatch, tmp_path):
+    # `content check PATH` checks PATH with the bundled pack, as `run` would load it: this pack is checked alone.
+    alone = tmp_path / "alone.toml"
+    alone.write_text(f"[content]\ninclude_bundled = false\nextra_dirs = ['{pack}']\n")
+    code, out, _ = run(capsys, "content", "check", "--config", str(alone))
     assert code == 0
     assert out.splitlines()[0] == "ok: 1 pack(s), 2 chapters, 10 terms, 4 questions, all valid"
     assert out.splitlines()[1].startswith("audit: 0 give-aways, 0 same-concept pairs")
@@ -198,7 +201,7 @@ def test_content_check_passes_with_warnings_and_fails_on_a_give_away(pack, capsy
             {"number": 3, "title": "More", "terms": [t("dropout", "Dropout", "Dropout zeroes units.", "loss")]}
         )
     )
-    code, out, err = run(capsys, "content", "check", str(pack))
+    code, out, err = run(capsys, "content", "check", "--config", str(alone))
     assert code == 1 and not out
     assert err.splitlines()[0] == "error: 1 problem(s) in the quiz questions:"
     assert (

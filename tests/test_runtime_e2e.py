@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import json
 import logging
-import os
-import re
 import signal
-import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import discord
@@ -19,7 +15,8 @@ from bot.config import parse_config
 from bot.core.errors import BotError
 from bot.runner import setup_logging
 from bot.ui import loaded_cog
-from standin import StandIn, running_standin
+from botprocess import TOKEN, bot_process, write_config
+from standin import running_standin
 
 EXPECTED_COMMANDS = {
     "define", "search", "topics", "random", "question", "guide", "help",
@@ -65,47 +62,18 @@ async def test_a_burst_of_requests_is_paced_below_the_global_limit(env):
     assert env.standin.max_requests_per_second("POST") <= 45  # 40 per second plus a burst of 4
 
 
-TOKEN = "secret.token.value"
-
-
-@contextlib.asynccontextmanager
-async def cli_run(standin: StandIn, tmp_path: Path, level: str) -> AsyncIterator[asyncio.subprocess.Process]:
-    """Run `interview-bot run` as a real process against the stand-in (stderr and stdout piped apart)."""
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[discord]\napi_base = "{standin.api_base}"\nguild_ready_timeout = 0.05\n'
-        f'[database]\npath = "bot.db"\n[logging]\nlevel = "{level}"\n'
-    )
-    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"} | {"DISCORD_TOKEN": TOKEN}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(config),
-        env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        yield process
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-
-
-def plain(log: bytes) -> list[str]:
-    """The lines of a log output without colours (discord.py colours them on a terminal, and inside Docker)."""
-    return re.sub(r"\x1b\[[0-9;]*m", "", log.decode()).splitlines()
-
-
 async def test_cli_run_connects_answers_and_stops_cleanly_on_sigterm(tmp_path: Path):
-    async with running_standin() as standin, cli_run(standin, tmp_path, "DEBUG") as process:
-        await standin.wait_until(lambda: standin.commands.get(None), timeout=30)
-        await standin.wait_until(lambda: standin.gateway.connected or None, timeout=10)
-        await asyncio.sleep(0.5)  # the process's on_ready follows GUILD_CREATE by guild_ready_timeout
-        handle = await standin.slash("help")
-        callback = await handle.response(timeout=10)
-        assert callback.message is not None and callback.message.embeds
-        process.send_signal(signal.SIGTERM)
-        output, errors = await asyncio.wait_for(process.communicate(), timeout=20)
-    text = "\n".join(plain(output) + plain(errors))
-    assert process.returncode == 0, text
+    async with running_standin() as standin:
+        config = write_config(standin, tmp_path, level="DEBUG")
+        async with bot_process(["run", "--config", str(config)], cwd=tmp_path) as process:
+            await process.wait_for_line(r"\] bot.runner: ready as ")
+            handle = await standin.slash("help")
+            callback = await handle.response(timeout=10)
+            assert callback.message is not None and callback.message.embeds
+            process.process.send_signal(signal.SIGTERM)
+            code, output, lines = await process.finish()
+    text = "\n".join([output, *lines])
+    assert code == 0, text
     assert "logging in using static token" in text and "received SIGTERM; closing" in text
     assert TOKEN not in text
     assert "Traceback" not in text
@@ -113,12 +81,13 @@ async def test_cli_run_connects_answers_and_stops_cleanly_on_sigterm(tmp_path: P
     assert not standin.problems()
 
 
-def test_the_token_never_reaches_the_log_output(tmp_path, capsys):
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_the_token_never_reaches_the_log_output(tmp_path, capsys, fmt):
     token = "MTIz.secret-token.value"
     root = logging.getLogger()
     before = [(handler, handler.formatter) for handler in root.handlers]
     level = root.level
-    setup_logging(parse_config({"logging": {"level": "DEBUG"}}, tmp_path), token)
+    setup_logging(parse_config({"logging": {"level": "DEBUG", "format": fmt}}, tmp_path), token)
     try:
         log = logging.getLogger("bot.test")
         log.info("connecting with %s", token)
@@ -140,6 +109,12 @@ def test_the_token_never_reaches_the_log_output(tmp_path, capsys):
     assert "RuntimeError: rejected [token]" in err, "tracebacks are redacted too"
     assert "login failed" in err and "Stack (most recent call last)" in err
     assert "secret-token" not in err
+    if fmt == "json":  # one object per record, the traceback and stack inside it
+        records = [json.loads(line) for line in err.splitlines()]
+        assert [r["message"] for r in records] == [
+            "connecting with [token]", "payload {'token': '[token]'}", "login failed", "where"
+        ]  # fmt: skip
+        assert records[2]["exception"].endswith("RuntimeError: rejected [token]") and "stack" in records[3]
 
 
 async def test_a_command_discord_still_shows_after_it_was_removed_gets_a_private_answer(env):
@@ -167,14 +142,14 @@ async def test_a_command_discord_still_shows_after_it_was_removed_gets_a_private
 async def test_cli_run_refused_by_discord_stops_with_one_line(tmp_path: Path, method, route, status, line):
     async with running_standin() as standin:
         standin.inject(method, route, status=status)
-        async with cli_run(standin, tmp_path, "ERROR") as process:
-            output, errors = await asyncio.wait_for(process.communicate(), timeout=30)
-    assert process.returncode == 1
-    assert output == b""
-    lines = plain(errors)
+        config = write_config(standin, tmp_path, level="ERROR")
+        async with bot_process(["run", "--config", str(config)], cwd=tmp_path) as process:
+            code, output, lines = await process.finish(timeout=30)
+    assert code == 1
+    assert output == ""
     assert len(lines) == 1, lines
     assert "CRITICAL" in lines[0] and "bot.runner" in lines[0] and lines[0].endswith(f" {line}"), lines
-    assert TOKEN not in errors.decode()
+    assert TOKEN not in lines[0]
     assert not standin.problems()
 
 

@@ -98,6 +98,18 @@ class _Reader:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
         self.term_files: dict[str, Path] = {}  # where each term id was first read, for problems found later
+        # Every id read, in order, with its kind and its file (for duplicates across files and packs).
+        self.ids: list[tuple[str, str, Path]] = []
+        # Chapter files that could not be read: references to their terms or numbers are not checked.
+        self.unreadable_chapters: list[Path] = []
+
+    def chapters_unreadable(self, pack_directory: Path | None = None) -> bool:
+        """Tell whether a chapter file (of the pack in `pack_directory`, or of any pack) could not be read.
+
+        Its terms and number are unknown, so every reference to them would be reported as unknown too, burying
+        the one problem that matters (the unreadable file, reported already): such checks are skipped.
+        """
+        return any(pack_directory in (None, path.parent.parent) for path in self.unreadable_chapters)
 
     def problem(self, file: Path, entry: str, message: str) -> None:
         self.problems.append(Problem(file, entry, message))
@@ -202,6 +214,7 @@ def _read_pack(directory: Path, reader: _Reader) -> Pack | None:
             author=reader.text(credit_data, "author", meta_path, "credit", LIMIT_TITLE),
             url=reader.text(credit_data, "url", meta_path, "credit", LIMIT_TITLE, required=False),
             note=reader.text(credit_data, "note", meta_path, "credit", LIMIT_FIELD, required=False),
+            licence=reader.text(credit_data, "licence", meta_path, "credit", LIMIT_FIELD, required=False),
         )
     kinds = _read_kind_list(meta, meta_path, reader)
     chapters, terms = _read_chapters(directory, pack_id, {k.id for k in kinds} if kinds is not None else None, reader)
@@ -256,6 +269,7 @@ def _read_chapters(
     for path in files:
         data = reader.read_mapping(path)
         if data is None:
+            reader.unreadable_chapters.append(path)
             continue
         number = data.get("number")
         if not _whole(number, 0, MAX_NUMBER):
@@ -269,6 +283,7 @@ def _read_chapters(
             if term is not None:
                 terms.append(term)
                 ids.append(term.id)
+                reader.ids.append(("term", term.id, path))
         if not ids:
             reader.problem(path, "", "chapter has no terms")
         chapters.append(Chapter(number, title, intro, pack_id, tuple(ids)))
@@ -344,6 +359,7 @@ def _read_questions(path: Path, pack_id: str, chapters: set[int], reader: _Reade
         )
         if question.id:
             questions.append(question)
+            reader.ids.append(("question", question.id, path))
     return questions
 
 
@@ -356,7 +372,8 @@ def _read_question_chapter(entry: dict, label: str, path: Path, chapters: set[in
         reader.problem(path, label, f"field 'chapter' must be a whole number from 0 to {MAX_NUMBER}")
         return None
     if value not in chapters:
-        reader.problem(path, label, f"field 'chapter' is {value}, but the pack has no chapter {value}")
+        if not reader.chapters_unreadable(path.parent):
+            reader.problem(path, label, f"field 'chapter' is {value}, but the pack has no chapter {value}")
         return None
     return value
 
@@ -380,7 +397,7 @@ def _read_guide(path: Path, reader: _Reader) -> Guide:
                 reader.text(e, "master", path, label, LIMIT_FIELD),
             )
         )
-    return Guide(
+    guide = Guide(
         mental_model=reader.text(data, "mental_model", path, "mental_model", LIMIT_DESCRIPTION, required=False),
         learning_order=tuple(steps),
         specializations=tuple(
@@ -401,31 +418,30 @@ def _read_guide(path: Path, reader: _Reader) -> Guide:
         checklist=reader.text_list(data, "checklist", path, "checklist", LIMIT_FIELD),
         answer_formula=reader.text(data, "answer_formula", path, "answer_formula", LIMIT_FIELD, required=False),
     )
+    reader.ids += [("high-yield", item.id, path) for item in guide.high_yield if item.id]
+    return guide
 
 
 def _check_ids(packs: list[tuple[Path, Pack]], reader: _Reader) -> None:
     """Report ids used twice (across all packs) and related terms that name no term."""
     seen: dict[str, Path] = {}
+    for kind, item_id, file in reader.ids:
+        if item_id in seen:
+            reader.problem(file, item_id, f"duplicate {kind} id (first used in {seen[item_id]})")
+        else:
+            seen[item_id] = file
     pack_ids: dict[str, Path] = {}
     for directory, pack in packs:
         if pack.id in pack_ids:
             reader.problem(directory / "pack.yaml", pack.id, f"duplicate pack id (also {pack_ids[pack.id]})")
         pack_ids[pack.id] = directory
-        for kind, items in (
-            ("term", pack.terms),
-            ("question", pack.questions),
-            ("high-yield", pack.guide.high_yield),
-        ):
-            for item in items:
-                if item.id in seen:
-                    reader.problem(directory, item.id, f"duplicate {kind} id (first used in {seen[item.id]})")
-                else:
-                    seen[item.id] = directory
         chapter_numbers: set[int] = set()
         for chapter in pack.chapters:
             if chapter.number in chapter_numbers:
                 reader.problem(directory / "chapters", chapter.title, f"duplicate chapter number {chapter.number}")
             chapter_numbers.add(chapter.number)
+    if reader.chapters_unreadable():
+        return
     term_ids = {t.id for _, pack in packs for t in pack.terms}
     for directory, pack in packs:
         for question in pack.questions:
@@ -445,7 +461,8 @@ def _check_relations(packs: list[tuple[Path, Pack]], reader: _Reader) -> None:
                 if ref == term.id:
                     reader.problem(path, term.id, f"field '{field}' names the term itself")
                 elif ref not in terms:
-                    reader.problem(path, term.id, f"unknown {field} term id '{ref}'")
+                    if not reader.chapters_unreadable():
+                        reader.problem(path, term.id, f"unknown {field} term id '{ref}'")
                 else:
                     declared[field].setdefault(frozenset((term.id, ref)), term.id)
     for n, field in enumerate(RELATION_FIELDS):

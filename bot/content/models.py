@@ -103,6 +103,7 @@ class Credit:
     author: str
     url: str = ""
     note: str = ""
+    licence: str = ""  # on what terms the pack's material may be redistributed
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,8 @@ from typing import Any
 
 import aiosqlite
 
+from bot.db.backup import BackupError, backup_database, utc_stamp
+
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
@@ -87,7 +89,10 @@ class Database:
             await db.migrate()
         except BaseException as exc:
             await conn.close()
-            if isinstance(exc, sqlite3.Error):  # "file is not a database", "database is locked" …
+            if isinstance(exc, sqlite3.Error):
+                if exc.sqlite_errorname.startswith("SQLITE_READONLY"):  # e.g. a read-only directory (WAL files)
+                    raise _read_only(path, exc) from None
+                # "file is not a database", "database is locked" …
                 raise DatabaseError(f"cannot use database {path}: {exc}") from None
             raise
         return db
@@ -113,6 +118,9 @@ class Database:
                 f"database {self.path} has schema version {current}, newer than this bot knows ({newest}): "
                 "upgrade the bot, or point database.path at another file"
             )
+        await self._check_writable(current)
+        if newest > current and (current > 0 or await self.fetchone("SELECT 1 FROM sqlite_master LIMIT 1")):
+            await self._back_up_before_migrating(current, newest)
         for version, name, sql in known:
             if version <= current:
                 continue
@@ -124,6 +132,33 @@ class Database:
                     await conn.execute(f"PRAGMA user_version = {version}")
             except sqlite3.Error as exc:
                 raise DatabaseError(f"migration {name} failed on {self.path}: {exc}") from exc
+
+    async def _check_writable(self, version: int) -> None:
+        """Refuse a database the bot can read but not write: its writes would fail later, at a first answer."""
+        async with self._lock:
+            try:
+                await self.conn.execute("BEGIN IMMEDIATE")
+                await self.conn.execute(f"PRAGMA user_version = {version}")  # a write that changes nothing
+            except sqlite3.Error as exc:
+                raise _read_only(self.path, exc) from None
+            finally:
+                if self.conn.in_transaction:
+                    await self.conn.rollback()
+
+    async def _back_up_before_migrating(self, current: int, newest: int) -> None:
+        """Copy a database that holds data beside itself before migrations change its schema."""
+        target = self.path.with_name(f"{self.path.name}.pre-v{newest}-{utc_stamp()}.bak")
+        try:
+            await asyncio.to_thread(backup_database, self.path, target)
+        except BackupError as exc:
+            raise DatabaseError(f"not migrating {self.path} without a backup: {exc}") from None
+        log.info(
+            "backed up %s (schema version %d) to %s before migrating it to version %d",
+            self.path,
+            current,
+            target,
+            newest,
+        )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -165,6 +200,14 @@ class Database:
             "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+
+def _read_only(path: Path, exc: sqlite3.Error) -> DatabaseError:
+    """Say that the database cannot be written, and what to do about it."""
+    return DatabaseError(
+        f"cannot write to database {path} ({exc}): make the file and its directory writable by the user running "
+        "the bot, or point database.path at another file"
+    )
 
 
 def _bind(params: Params) -> tuple[Any, ...] | Mapping[str, Any]:

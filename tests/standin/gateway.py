@@ -44,7 +44,9 @@ class Gateway:
         self.privileged_intents_enabled = False
         self.heartbeat_interval_ms = 41_250
         self.session: Session | None = None
+        self.identified_on: list[str] = []  # the URL path of the connection each IDENTIFY came on
         self._sessions: dict[str, Session] = {}
+        self._invalidated: set[str] = set()
         self._sockets: set[web.WebSocketResponse] = set()
         self._on_frame = on_frame
 
@@ -64,6 +66,12 @@ class Gateway:
         for ws in list(self._sockets):
             await ws.close(code=code, message=b"closed by the stand-in")
 
+    def invalidate_sessions(self) -> None:
+        """Forget every session, as Discord does when one timed out: a RESUME of it is answered with op 9."""
+        self._invalidated |= set(self._sessions)
+        self._sessions.clear()
+        self.session = None
+
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         """Serve one websocket connection."""
         ws = web.WebSocketResponse()
@@ -81,6 +89,7 @@ class Gateway:
                     continue
                 self.frames.append(frame)
                 if frame.get("op") == 2:
+                    self.identified_on.append(request.path)
                     session = await self._identify(ws, frame["d"])
                 elif frame.get("op") == 6:
                     session = await self._resume(ws, frame["d"])
@@ -121,8 +130,9 @@ class Gateway:
     async def _resume(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> Session | None:
         session = self._sessions.get(data.get("session_id", ""))
         if session is None:
-            # Never expected: after op 9 discord.py re-identifies at discord.com, not here.
-            log.error("RESUME of unknown session %s", data.get("session_id"))
+            if data.get("session_id") not in self._invalidated:
+                log.error("RESUME of unknown session %s", data.get("session_id"))
+            # Not resumable: the bot must IDENTIFY again (on a new connection, to the gateway it was given).
             await ws.send_json({"op": 9, "d": False, "s": None, "t": None})
             return None
         # Replay what the bot missed, in order, before new events may go to this connection.

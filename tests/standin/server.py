@@ -193,6 +193,15 @@ class StandIn:
         """Close every gateway connection from Discord's side; after 4000 discord.py RESUMEs its session."""
         await self.gateway.drop_connections(code)
 
+    async def end_session(self, code: int = 4009) -> None:
+        """End the bot's gateway session: close with `code` and answer the RESUME that follows with op 9.
+
+        Discord does this when a session timed out (4009) or cannot be resumed; the bot must IDENTIFY again.
+        A fatal code (4004 authentication failed, 4010-4014) makes discord.py give up instead.
+        """
+        self.gateway.invalidate_sessions()
+        await self.gateway.drop_connections(code)
+
     async def announce(self, *changed: Channel | Role | Member) -> None:
         """Tell the connected bot about world objects added or changed since it connected.
 
