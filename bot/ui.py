@@ -13,6 +13,7 @@ import logging
 import math
 import re
 import string
+import time
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any, ClassVar, Self, TypeVar, cast, overload
@@ -29,6 +30,7 @@ from bot.content.relations import relations
 from bot.content.text import truncate
 from bot.core.cooldowns import Cooldown, Rate
 from bot.core.errors import BotError
+from bot.db import StorageFull
 
 log = logging.getLogger(__name__)
 
@@ -374,11 +376,35 @@ def _option_message(
     )
 
 
+STORAGE_FULL = (
+    "I can't save anything right now: my storage is full. The people who run me have been told; please try again later."
+)
+STORAGE_FULL_LOG_EVERY = 600.0  # seconds: a full disk is logged once in this long, not at every interaction
+_storage_full_logged: list[float] = []  # when it was last logged (time.monotonic)
+
+
+def _log_storage_full(error: StorageFull) -> None:
+    """Log a full storage once per STORAGE_FULL_LOG_EVERY: every interaction meets it until space is freed."""
+    now = time.monotonic()
+    if _storage_full_logged and now - _storage_full_logged[-1] < STORAGE_FULL_LOG_EVERY:
+        return
+    _storage_full_logged[:] = [now]
+    log.error(
+        "the bot's storage is full (%s): nothing can be saved until space is freed on the database's disk; "
+        "members are told so (logged again in %.0f minutes if it lasts)",
+        error,
+        STORAGE_FULL_LOG_EVERY / 60,
+    )
+
+
 async def report_failure(interaction: discord.Interaction[Any], error: Exception) -> None:
     """Turn an exception raised while handling an interaction into a private reply (and a log for bugs)."""
     original = getattr(error, "original", error)
     if isinstance(original, BotError):
         message = str(original)
+    elif isinstance(original, StorageFull):
+        _log_storage_full(original)
+        message = STORAGE_FULL
     elif isinstance(original, app_commands.MissingPermissions):
         message = f"You need the {permission_names(original.missing_permissions)} permission for this."
     elif isinstance(original, app_commands.BotMissingPermissions):

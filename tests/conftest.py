@@ -95,7 +95,7 @@ class BotEnv:
         config = self.config(**sections)
         point_at_api(config)
         stack = contextlib.AsyncExitStack()
-        db = await Database.open(config.database.path)
+        db = await Database.open(config.database.path, busy_timeout=config.database.busy_timeout_seconds)
         stack.push_async_callback(db.close)
         bot = InterviewBot(config=config, db=db, library=self.library, clock=self.clock, rng=random.Random(seed))
         try:

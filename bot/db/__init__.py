@@ -11,18 +11,19 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 from bot.db.backup import BackupError, backup_database, utc_stamp
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
@@ -30,8 +31,39 @@ _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 Params = Iterable[Any] | Mapping[str, Any]
 
 
+# How long SQLite itself waits for another connection's write lock, by default (`database.busy_timeout_seconds`).
+BUSY_TIMEOUT = 20.0
+# How long a write refused as locked is tried again: as long as the answer to an interaction can still be sent
+# (Discord keeps an interaction's token 15 minutes). Scheduled work that fails later is retried by its owner.
+WRITE_PATIENCE = 14 * 60.0
+_RETRY_PAUSE = 0.05  # between attempts, each of which has already waited up to the busy timeout
+
+
 class DatabaseError(Exception):
     """The database cannot be used (unreadable, or newer than this code)."""
+
+
+class StorageFull(Exception):
+    """The disk (or SQLite's size limit) is full: nothing can be written until the operator frees space."""
+
+
+def _is_locked(exc: sqlite3.Error) -> bool:
+    """Tell whether SQLite refused a statement because another connection holds the lock it needs."""
+    return isinstance(exc, sqlite3.OperationalError) and exc.sqlite_errorcode & 0xFF in (
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+    )
+
+
+@contextmanager
+def _full_storage() -> Iterator[None]:
+    """Raise `StorageFull` for SQLite's "database or disk is full" (SQLITE_FULL), whatever statement met it."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        if exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_FULL:
+            raise StorageFull(str(exc)) from exc
+        raise
 
 
 def utc_iso(moment: datetime) -> str:
@@ -61,18 +93,26 @@ def bundled_migrations() -> list[tuple[int, str, str]]:
 
 
 class Database:
-    """One shared aiosqlite connection; write groups go through `transaction()`."""
+    """One shared aiosqlite connection; write groups go through `transaction()`.
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+    Every write waits out another process's lock (a backup, an admin's `sqlite3` shell): SQLite waits up to the
+    busy timeout in each attempt, and `_retrying` attempts again for up to `patience` seconds.
+    """
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path, *, patience: float = WRITE_PATIENCE) -> None:
         self.conn = conn
         self.path = path
+        self.patience = patience
         # Coroutines share the connection: a lock keeps one transaction's statements from interleaving
         # with another's (SQLite would otherwise fold them into the same transaction).
         self._lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
-        """Open (creating if needed) and migrate the database at `path`; raise `DatabaseError` if it is unusable."""
+    async def open(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT) -> Database:
+        """Open (creating if needed) and migrate the database at `path`; raise `DatabaseError` if it is unusable.
+
+        `busy_timeout`: seconds SQLite waits for another connection's lock before an attempt fails.
+        """
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Try a plain connection first: when aiosqlite's connect fails, its worker thread outlives the
@@ -84,7 +124,8 @@ class Database:
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path)
         try:
-            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=5000"):
+            busy = f"busy_timeout={busy_timeout * 1000:.0f}"
+            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", busy):
                 await conn.execute(f"PRAGMA {pragma}")
             await db.migrate()
         except BaseException as exc:
@@ -162,32 +203,71 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run a group of statements atomically: committed on success, rolled back on any exception."""
+        """Run a group of statements atomically: committed on success, rolled back on any exception.
+
+        The transaction starts with the write lock (BEGIN IMMEDIATE), waited for as long as `_retrying` does:
+        once it has it, no statement of the group can be refused as locked.
+        """
         async with self._lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-            except BaseException:
-                await self.conn.rollback()
-                raise
-            else:
-                await self.conn.commit()
+            with _full_storage():
+                await self._retrying(lambda: self.conn.execute("BEGIN IMMEDIATE"))
+                try:
+                    yield self.conn
+                except BaseException:
+                    await self.conn.rollback()
+                    raise
+                try:
+                    await self.conn.commit()
+                except BaseException:
+                    await self.conn.rollback()
+                    raise
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement on its own (autocommit) and return the number of rows it changed."""
         async with self._lock:
-            cursor = await self.conn.execute(sql, _bind(params))
-            return cursor.rowcount
+            with _full_storage():
+                cursor = await self._retrying(lambda: self.conn.execute(sql, _bind(params)))
+                return cursor.rowcount
 
     async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
         """Run a query (or a write with RETURNING) and return its first row."""
-        async with self._lock, self.conn.execute(sql, _bind(params)) as cursor:
-            return await cursor.fetchone()
+        async with self._lock:
+            with _full_storage():
+                cursor = await self._retrying(lambda: self.conn.execute(sql, _bind(params)))
+                async with cursor:
+                    return await cursor.fetchone()
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        """Run a query and return all rows."""
-        async with self._lock, self.conn.execute(sql, _bind(params)) as cursor:
-            return list(await cursor.fetchall())
+        """Run a query (or a write with RETURNING) and return all rows."""
+        async with self._lock:
+            with _full_storage():
+                cursor = await self._retrying(lambda: self.conn.execute(sql, _bind(params)))
+                async with cursor:
+                    return list(await cursor.fetchall())
+
+    async def _retrying(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        """Run one statement (under the connection's lock), again while another connection holds the database.
+
+        SQLite waits up to the busy timeout inside each attempt; a lock held longer gets more attempts, for up to
+        `patience` seconds. A statement refused as locked had no effect, so running it again is safe.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.patience
+        waiting_since: float | None = None
+        while True:
+            try:
+                result = await attempt()
+            except sqlite3.OperationalError as exc:
+                if not _is_locked(exc) or loop.time() >= deadline:
+                    raise
+                if waiting_since is None:
+                    waiting_since = loop.time()
+                    log.warning("%s: another process holds the database; retrying for up to %.0f s", exc, self.patience)
+                await asyncio.sleep(_RETRY_PAUSE)
+                continue
+            if waiting_since is not None:
+                log.info("the database took the write after %.1f s", loop.time() - waiting_since)
+            return result
 
     async def get_meta(self, key: str) -> str | None:
         """Read one value of the bot's own key/value facts."""
