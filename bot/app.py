@@ -26,7 +26,7 @@ from bot.core.answers import TermAnswer
 from bot.db import Database
 from bot.gateway import keep_configured_gateway
 from bot.pacing import Pacer
-from bot.ui import BotTree, answer_unknown
+from bot.ui import ACK_SECONDS, BotTree, answer_unknown
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,7 @@ class InterviewBot(commands.AutoShardedBot):
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.pacer = Pacer(config.rate.requests_per_second)
         self.answer_listeners: list[Callable[[TermAnswer], Awaitable[None]]] = []
+        self.ack_seconds = ACK_SECONDS  # how long a handler waits for the database before deferring (`bot.ui.in_time`)
         self._pace_requests()
         keep_configured_gateway(self.http)  # discord.py re-identifies on its default gateway otherwise
 

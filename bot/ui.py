@@ -9,12 +9,13 @@ round. A feature reaches its bot, typed, through `bot.app.BotInteraction` (`disc
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import re
 import string
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import timedelta
 from typing import Any, ClassVar, Self, TypeVar, cast, overload
 
@@ -270,10 +271,55 @@ def plain_text(value: object) -> str:
 
 async def reply_privately(interaction: discord.Interaction[Any], content: str) -> None:
     """Tell the caller something only they see, whether or not the interaction was answered yet."""
+    await send(interaction, content)
+
+
+# Seconds a handler waits for its database work before it acknowledges the interaction (Discord allows 3).
+ACK_SECONDS = 1.5
+
+
+async def in_time(
+    interaction: discord.Interaction[Any], work: Awaitable[T], *, update: bool = False, ephemeral: bool = True
+) -> T:
+    """Await `work` (what a handler reads and writes); if it is not done within ACK_SECONDS, defer the interaction.
+
+    Discord drops an interaction not answered within 3 seconds, and a write may wait much longer for another
+    process's lock (`bot.db` retries it). Deferring keeps the interaction 15 minutes; the reply then goes through
+    `send` (a new message, public if not `ephemeral`; "thinking…" meanwhile) or with `update=True` through
+    `update` (the clicked message). The work is its own task: a handler cancelled meanwhile does not drop an
+    answer it acknowledged.
+    """
+    task = asyncio.ensure_future(work)
+    within = getattr(interaction.client, "ack_seconds", ACK_SECONDS)
+    done, _ = await asyncio.wait({task}, timeout=within)
+    if not done and not interaction.response.is_done():
+        if update:
+            await interaction.response.defer()
+        else:
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    return await asyncio.shield(task)
+
+
+async def send(interaction: discord.Interaction[Any], content: str | None = None, **fields: Any) -> int | None:
+    """Answer with a new message, private unless `ephemeral=False`: the response, or its followup after a deferral.
+
+    `fields` are `send_message`'s (embeds, view, file …); None stands for "not given". Returns the message's id.
+    """
+    given = {name: value for name, value in fields.items() if value is not None}
+    given.setdefault("ephemeral", True)
     if interaction.response.is_done():
-        await interaction.followup.send(content, ephemeral=True)
+        message = await interaction.followup.send(content or discord.utils.MISSING, wait=True, **given)
+        return message.id
+    sent = await interaction.response.send_message(content, **given)
+    return sent.message_id
+
+
+async def update(interaction: discord.Interaction[Any], **fields: Any) -> None:
+    """Show `fields` (content, embeds, view …; None clears one) on the message whose button was clicked."""
+    if interaction.response.is_done():
+        await interaction.edit_original_response(**fields)
     else:
-        await interaction.response.send_message(content, ephemeral=True)
+        await interaction.response.edit_message(**fields)
 
 
 # Discord's client names a few permissions differently from the API ("Manage Server", not "Manage Guild"); a

@@ -10,6 +10,7 @@ server leaderboard. `_sessions` keeps the sessions in flight and times idle ones
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, cast
 
 from discord import app_commands
@@ -23,7 +24,7 @@ from bot.core import quiz
 from bot.core.errors import BotError
 from bot.repos.review import ReviewRepo
 from bot.repos.solo import SoloSession
-from bot.ui import MemberCooldown
+from bot.ui import MemberCooldown, in_time, send
 
 if TYPE_CHECKING:
     from bot.app import BotInteraction, InterviewBot
@@ -63,9 +64,12 @@ async def start_chapter_quiz(bot: InterviewBot, interaction: BotInteraction, cha
     STARTS.enforce(interaction)
     found = resolve_chapter(bot.library, chapter_key)
     assert found is not None
-    added = await ReviewRepo(bot.db).add_cards(interaction.user.id, found.term_ids, bot.clock())
-    note = f"Added {plural(added, 'new card')} from this chapter to your review deck (`/review`)."
-    return await _start(bot, interaction, found, quiz.DEFAULT_QUESTIONS, "definition", note)
+
+    async def add_cards() -> str:
+        added = await ReviewRepo(bot.db).add_cards(interaction.user.id, found.term_ids, bot.clock())
+        return f"Added {plural(added, 'new card')} from this chapter to your review deck (`/review`)."
+
+    return await _start(bot, interaction, found, quiz.DEFAULT_QUESTIONS, "definition", add_cards)
 
 
 async def _start(
@@ -74,16 +78,24 @@ async def _start(
     chapter: Chapter | None,
     count: int,
     mode: quiz.SessionMode,
-    note: str | None = None,
+    prepare: Callable[[], Awaitable[str]] | None = None,
 ) -> SoloSession:
-    """Create the session (ending the member's earlier one) and send its first question privately."""
+    """Create the session (ending the member's earlier one) and send its first question privately.
+
+    `prepare` writes what goes before the quiz and returns a note for the member, in the same database work.
+    """
     cog = quizzes(bot)
-    session = await cog.create(interaction, chapter, count, mode)
+
+    async def create() -> tuple[str | None, SoloSession]:
+        note = await prepare() if prepare is not None else None
+        return note, await cog.create(interaction, chapter, count, mode)
+
+    note, session = await in_time(interaction, create())
     if session.total < count:
         shortfall = f"This chapter has {session.total} terms, so this quiz has {session.total} questions."
         note = f"{note}\n{shortfall}" if note else shortfall
     embeds, view = question_screen(bot.library, session, session.questions[0])
-    await interaction.response.send_message(note, embeds=embeds, view=view, ephemeral=True)
+    await send(interaction, note, embeds=embeds, view=view)
     cog.track(session.id, interaction, view)
     return session
 
