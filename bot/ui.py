@@ -1,7 +1,8 @@
 """The Discord toolkit every feature shares.
 
 Discord's limits, restart-proof buttons and their custom_ids, failure replies, cog lookups, and the few
-pieces of the look that recur on several screens (option letters, chapter names, the interview tip).
+pieces of the look that recur on several screens (option letters, chapter names, the interview tip, the bars
+of how answers spread).
 
 It knows no feature and not the client class: `bot.app` imports it (for `BotTree`), never the other way
 round. A feature reaches its bot, typed, through `bot.app.BotInteraction` (`discord.Interaction[InterviewBot]`).
@@ -15,7 +16,7 @@ import math
 import re
 import string
 import time
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Iterable, Sequence
 from datetime import timedelta
 from typing import Any, ClassVar, Self, TypeVar, cast, overload
 
@@ -31,6 +32,7 @@ from bot.content.relations import relations
 from bot.content.text import truncate
 from bot.core.cooldowns import Cooldown, Rate
 from bot.core.errors import BotError
+from bot.core.shares import percentages, proportional
 from bot.db import StorageFull
 
 log = logging.getLogger(__name__)
@@ -91,6 +93,30 @@ def term_label(library: Library, term: Term) -> str:
 def add_tip(embed: discord.Embed, term: Term) -> discord.Embed:
     """Add the term's interview tip as a full-width field."""
     return embed.add_field(name=TIP, value=truncate(term.tip, Limit.FIELD_VALUE) or "—", inline=False)
+
+
+BAR_WIDTH = 10  # blocks in a full bar: every bar has this width, filled in proportion
+BAR_FILLED, BAR_EMPTY = "▰", "▱"
+
+
+def share_bar(count: int, total: int, width: int = BAR_WIDTH) -> str:
+    """Draw `count` of `total` as a bar of fixed width: 11 of 12 → "▰▰▰▰▰▰▰▰▰▱", none → "▱▱▱▱▱▱▱▱▱▱"."""
+    filled = proportional(count, total, width)
+    return BAR_FILLED * filled + BAR_EMPTY * (width - filled)
+
+
+def answer_bars(labels: Sequence[str], counts: Sequence[int], right: int) -> list[str]:
+    """Show how answers spread, one line per option, the right one marked: "✅ ▰▰▰▰▰▰▱▱▱▱ 62 % (13) · Dropout".
+
+    The bars come first so that they line up whatever the labels; the daily reveal and a battle's closed round
+    both draw the spread with this, so the two read alike.
+    """
+    total = sum(counts)
+    shares = percentages(counts)
+    return [
+        f"{'✅' if n == right else '▫️'} {share_bar(count, total)} {shares[n]} % ({count:,}) · {label}"
+        for n, (label, count) in enumerate(zip(labels, counts, strict=True))
+    ]
 
 
 def ordinal(n: int) -> str:

@@ -78,6 +78,10 @@ def test_a_round_scores_every_player_and_a_miss_resets_the_run():
     assert (by_user[3].earned, by_user[3].answer, by_user[3].state) == (0, None, PlayerState(3, 0, 0, 0))
     assert (by_user[4].earned, by_user[4].state) == (500, PlayerState(4, 1000, 1, 2))
     assert distribution(answers.values()) == [1, 0, 2, 0]
+    # What the run brought is told apart (the player's private result names it); a miss brings none.
+    assert [by_user[u].bonus for u in (1, 2, 3, 4)] == [200, 0, 0, 0]
+    (flat,) = score_round([PlayerState(1, 0, 3, 3)], {1: Answer(1, 2, 0)}, right=2, seconds=10, scoring="flat")
+    assert (flat.earned, flat.bonus) == (1000, 0)
 
 
 def test_a_run_over_a_whole_battle_reaches_the_cap():

@@ -7,14 +7,18 @@ the clock jumps to that deadline, so a 10-second round takes milliseconds and ev
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime, timedelta
 
 import pytest
 
 from bot.cogs.quiz.battle import battles
 from bot.db import from_iso
+from bot.ui import ordinal
 from dblock import other_process_writing
 from standin import Permissions
+
+EDIT_REPLY = "/webhooks/{webhook_id}/{webhook_token}/messages/@original"
 
 
 class Deadlines:
@@ -69,6 +73,12 @@ class Battle:
             assert reply.ephemeral
             return reply.content
         return ""
+
+    async def answer_handle(self, message, number: int, user, choice: int):
+        """Click an answer as `user`; return the interaction, whose reply the round's close edits."""
+        handle = await self.standin.click(message, f"iq:battle:{self.id}:{number}:{choice}", user=user)
+        await handle.original_message()
+        return handle
 
     async def join(self, *users) -> list[str]:
         return [await self.click(self.lobby, f"iq:battle-join:{self.id}", u) for u in users]
@@ -404,6 +414,9 @@ async def test_a_click_is_acknowledged_in_time_and_kept_while_another_process_ho
     assert reply.ephemeral and reply.content.startswith(f"Locked in: **{'ABCD'[right]} · ")
     stored = await env.bot.db.fetchall("SELECT user_id, choice FROM battle_answers WHERE battle_id = ?", (battle.id,))
     assert [tuple(r) for r in stored] == [(a.id, right)]
+    # The deferred response, filled in by the followup, is the reply the close edits into the result.
+    await battle.close(message)
+    assert await results([handle], 1) == ["Round 1 · ✅ Right · +1,000 · 1st of 1"]
 
 
 async def test_a_deleted_round_message_ends_the_battle_and_keeps_closed_rounds(env):
@@ -470,3 +483,139 @@ async def test_a_deleted_lobby_does_not_stop_the_battle(env):
     assert await battle.points() == {a.id: [1000]}
     status = await env.bot.db.fetchone("SELECT state, current_round FROM battles WHERE id = ?", (battle.id,))
     assert tuple(status) == ("running", 2)
+
+
+async def results(handles, number: int) -> list[str]:
+    """Wait until each click's reply tells round `number`'s result; return the replies."""
+    for handle in handles:
+        await handle.original_message()
+    prefix = f"Round {number} · "
+    await handles[0].wait_until(lambda: all(h.original.content.startswith(prefix) for h in handles) or None, 10.0)
+    return [h.original.content for h in handles]
+
+
+async def test_bars_in_proportion_the_tip_and_each_players_own_result(env):
+    host, *crowd = add_players(env, "host", *(f"p{n}" for n in range(13)))
+    pickers, odd, silent = crowd[:11], crowd[11], crowd[12]
+    battle = await open_battle(env, host, rounds=3, seconds=10)
+    await battle.join(*crowd)
+    await battle.click(battle.lobby, f"iq:battle-start:{battle.id}", host)
+
+    # Round 1: 11 players choose the right answer, one 0.5 s after another; one chooses another; one never clicks.
+    message, start, right = await battle.round(1)
+    wrong = (right + 1) % 4
+    name = message.component(f"iq:battle:{battle.id}:1:{right}")["label"].split(" · ", 1)[1]
+    handles = []
+    for n, player in enumerate(pickers):
+        env.clock.set(start + timedelta(seconds=n / 2))
+        handles.append(await battle.answer_handle(message, 1, player, right))
+    handles.append(await battle.answer_handle(message, 1, odd, wrong))
+    assert all(h.original.content.startswith("Locked in: **") for h in handles)
+    closed = await battle.close(message)
+
+    fields = {f["name"]: f["value"] for f in closed.embeds[0]["fields"]}
+    bars = fields["Answers"].splitlines()
+    assert bars[right].startswith("✅ ▰▰▰▰▰▰▰▰▰▱ 92 % (11) · ") and bars[right].endswith(name)
+    assert bars[wrong].startswith("▫️ ▰▱▱▱▱▱▱▱▱▱ 8 % (1) · ")
+    assert [bars[i].split(" · ")[0] for i in range(4) if i not in (right, wrong)] == ["▫️ ▱▱▱▱▱▱▱▱▱▱ 0 % (0)"] * 2
+    assert bars[4] == "No answer: 1"
+    term = env.library.terms[(await env.bot.db.fetchone("SELECT term_id FROM battle_rounds WHERE round = 1"))[0]]
+    assert fields["💡 Interview tip"] == term.tip
+
+    # Each player who clicked finds their "Locked in" reply turned into their result; places by points.
+    assert await results(handles, 1) == [
+        f"Round 1 · ✅ Right · +{1000 - 25 * n:,} · {ordinal(n + 1)} of 13" for n in range(11)
+    ] + [f"Round 1 · ❌ It was **{name}** · 12th (tied) of 13"]
+    assert all(h.original.ephemeral for h in handles)
+    # The one who did not answer has only their private reply to Join.
+    assert [m.content for m in env.standin.private_messages(silent)] == [
+        "You're in! Answer the questions as they appear: the first click counts."
+    ]
+    # The results were edited after the public one was up, each reply once.
+    edits = env.standin.requests("PATCH", EDIT_REPLY)
+    assert sorted(r.params["webhook_token"] for r in edits) == sorted(h.token for h in handles)
+    assert min(r.time for r in edits) > closed.last_request.time
+
+    # The break counts from the close. Round 2: p0 right again at once (a run of 1: +100); odd right at once.
+    assert await battle.deadlines.fire() == start + timedelta(seconds=10 + 5)
+    message, start, right = await battle.round(2)
+    env.clock.set(start)
+    again = [await battle.answer_handle(message, 2, p, right) for p in (pickers[0], odd)]
+    await battle.close(message)
+    assert await results(again, 2) == [
+        "Round 2 · ✅ Right · +1,100 (+100 streak bonus) · 1st of 13",
+        "Round 2 · ✅ Right · +1,000 · 2nd of 13",
+    ]
+    assert handles[0].original.content.startswith("Round 1 · ")  # each round's reply keeps its own result
+
+
+async def test_a_result_that_cannot_be_told_is_logged_quietly_and_the_battle_goes_on(env, caplog):
+    host, a, b, c = add_players(env, "host", "ann", "bob", "cat")
+    battle = await open_battle(env, host, rounds=3, seconds=10, scoring="flat")
+    await battle.join(a, b, c)
+    await battle.click(battle.lobby, f"iq:battle-start:{battle.id}", host)
+    message, _, right = await battle.round(1)
+    handles = [await battle.answer_handle(message, 1, p, right) for p in (a, b, c)]
+    handles[0].original.deleted = True  # ann's reply is gone (Discord answers 404): nobody to tell, quietly
+    await battle.close(message)
+    await env.standin.wait_until(lambda: len(env.standin.requests("PATCH", EDIT_REPLY)) == 3 or None)
+    await battles(env.bot).settled()
+    assert [h.member for h in handles if h.original.content.startswith("Round 1 · ")] == [b, c]
+
+    # Round 2 closes after the tokens expired (as if 15 minutes had passed): Discord refuses the edits.
+    await battle.deadlines.fire()
+    message, _, right = await battle.round(2)
+    handles = [await battle.answer_handle(message, 2, p, right) for p in (a, b)]
+    env.standin.token_lifetime = 0.0
+    await battle.close(message)
+    await env.standin.wait_until(lambda: len(env.standin.requests("PATCH", EDIT_REPLY)) == 5 or None)
+    await battles(env.bot).settled()
+    assert all(h.original.content.startswith("Locked in") for h in handles)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING and "result" in r.getMessage()]
+    assert warnings == [
+        f"could not tell 2 of 2 players their result of battle {battle.id} round 2: "
+        "401 Unauthorized (error code: 50027): Invalid Webhook Token"
+    ]
+    await battle.deadlines.fire()
+    await battle.round(3)  # the battle goes on
+
+
+async def test_five_hundred_players_a_lobby_podium_and_results_within_limits(env):
+    host = env.standin.guild.add_member("host")
+    players = [env.standin.guild.add_member(f"player{n}") for n in range(500)]
+    battle = await open_battle(env, host, rounds=3, seconds=10)
+
+    async def in_waves(click) -> list:
+        """Click for every player, 50 at a time (the benchmark suite times 500 at once)."""
+        handles = []
+        for wave in range(0, len(players), 50):
+            handles += await asyncio.gather(*(click(n, p) for n, p in enumerate(players) if wave <= n < wave + 50))
+            await asyncio.gather(*(h.response() for h in handles[wave:]))
+        return handles
+
+    await in_waves(lambda n, p: env.standin.click(battle.lobby, f"iq:battle-join:{battle.id}", user=p))
+    await battle.click(battle.lobby, f"iq:battle-start:{battle.id}", host)
+    await env.standin.wait_until(lambda: "Started!" in battle.lobby.embeds[0]["fields"][-1]["value"])
+    listed = battle.lobby.embeds[0]["fields"][1]
+    assert listed["name"] == "Players (500)" and listed["value"].endswith(" and 460 more")
+    assert listed["value"].count("<@") == 40 and len(listed["value"]) <= 1024
+
+    message, start, right = await battle.round(1)
+    env.clock.set(start + timedelta(seconds=3))
+    clicks = await in_waves(lambda n, p: env.standin.click(message, f"iq:battle:{battle.id}:1:{n % 4}", user=p))
+    closed = await battle.close(message)
+    bars = closed.embeds[0]["fields"][0]["value"].splitlines()
+    assert [line.split(" · ")[0].split(" ", 1)[1] for line in bars[:4]] == ["▰▰▰▱▱▱▱▱▱▱ 25 % (125)"] * 4
+    replies = await results(clicks, 1)
+    # The 125 right share first place at 850 points, the 375 others share 126th.
+    assert {r.split(" · ", 1)[1] for r in replies} == {
+        "✅ Right · +850 · 1st (tied) of 500",
+        f"❌ It was **{message.component(f'iq:battle:{battle.id}:1:{right}')['label'].split(' · ', 1)[1]}** · "
+        "126th (tied) of 500",
+    }
+    stop = await env.standin.slash("quiz stop", user=host)
+    await stop.response()
+    final = await battle.final()
+    podium = final.embeds[0]["description"].splitlines()
+    assert len(podium) == 16 and podium[-1] == "… and 110 more sharing these places."
+    assert final.embeds[0]["footer"]["text"].startswith("500 players")

@@ -75,7 +75,7 @@ def test_the_reveal_names_the_answer_its_share_and_how_many_answered(library):
     past = render.PastPost(post(1, "term:dropout", date(2026, 3, 9), choice.options, choice.answer), tuple(counts), 13)
     text = render.reveal_text(library, past)
     assert text.splitlines()[0] == "62 % chose **Dropout** · 13 members answered"
-    assert "✅ Dropout — 62 % (8)" in text.splitlines()
+    assert "✅ ▰▰▰▰▰▰▱▱▱▱ 62 % (8) · Dropout" in text.splitlines()
     question = next(iter(library.questions.values()))
     rated = render.PastPost(post(2, f"question:{question.id}", date(2026, 3, 9)), (), 2, {"nailed": 1, "missed": 1})
     assert render.reveal_summary(library, rated) == (
@@ -123,6 +123,10 @@ def test_the_reply_to_daily_post_says_what_happened():
 def test_the_reveal_says_who_chose_what():
     reveal = Reveal(("Dropout", "Batch Normalization", "Weight Decay", "Early Stopping"), (13, 5, 2, 1), 0)
     assert render.reveal_headline(reveal) == "62 % chose **Dropout** · 21 members answered"
-    assert render.reveal_lines(reveal)[0] == "✅ Dropout — 62 % (13)"
-    assert render.reveal_lines(reveal)[1] == "▫️ Batch Normalization — 24 % (5)"
+    assert render.reveal_lines(reveal) == [
+        "✅ ▰▰▰▰▰▰▱▱▱▱ 62 % (13) · Dropout",
+        "▫️ ▰▰▱▱▱▱▱▱▱▱ 24 % (5) · Batch Normalization",
+        "▫️ ▰▱▱▱▱▱▱▱▱▱ 9 % (2) · Weight Decay",
+        "▫️ ▰▱▱▱▱▱▱▱▱▱ 5 % (1) · Early Stopping",
+    ]
     assert render.reveal_headline(Reveal(("A", "B"), (0, 0), 1)) == "The answer was **B** · nobody answered"

@@ -9,17 +9,20 @@ import discord
 import pytest
 
 from bot.content.models import Chapter
+from bot.core.shares import percentages, proportional
 from bot.ui import (
     MAX_NUMBER,
     CustomId,
     ForgedId,
     PersistentButton,
+    answer_bars,
     chapter_label,
     chapter_title,
     disabled,
     is_known,
     persistent_view,
     plain_text,
+    share_bar,
 )
 
 
@@ -87,3 +90,28 @@ def test_typed_text_loses_lone_surrogates_and_keeps_the_rest():
     assert plain_text("half \ud83d an emoji") == "half \ufffd an emoji"
     assert plain_text("\ud83d\ude00 in two halves") == "😀 in two halves"
     assert plain_text("\ude00\ud83d reversed") == "\ufffd\ufffd reversed"
+
+
+def test_shares_are_whole_percentages_and_lengths_in_proportion():
+    assert percentages([11, 1, 0, 0]) == [92, 8, 0, 0]
+    assert [proportional(n, 30, 10) for n in (11, 10, 9, 0)] == [4, 3, 3, 0]
+    # Any answer shows, and only all of them fill the bar.
+    assert (proportional(1, 500, 10), proportional(499, 500, 10), proportional(500, 500, 10)) == (1, 9, 10)
+    assert proportional(0, 0, 10) == 0
+
+
+def test_bars_have_one_width_and_fill_in_proportion():
+    assert share_bar(11, 12) == "▰▰▰▰▰▰▰▰▰▱"
+    assert share_bar(1, 12) == "▰▱▱▱▱▱▱▱▱▱"
+    assert share_bar(0, 12) == share_bar(0, 0) == "▱▱▱▱▱▱▱▱▱▱"
+    assert {len(share_bar(n, 30)) for n in range(31)} == {10}
+
+
+def test_answer_bars_mark_the_right_option_and_give_share_and_count():
+    assert answer_bars(["A · ReLU", "B · Tanh", "C · GELU", "D · Swish"], [11, 10, 9, 0], 1) == [
+        "▫️ ▰▰▰▰▱▱▱▱▱▱ 37 % (11) · A · ReLU",
+        "✅ ▰▰▰▱▱▱▱▱▱▱ 33 % (10) · B · Tanh",
+        "▫️ ▰▰▰▱▱▱▱▱▱▱ 30 % (9) · C · GELU",
+        "▫️ ▱▱▱▱▱▱▱▱▱▱ 0 % (0) · D · Swish",
+    ]
+    assert answer_bars(["A", "B"], [0, 0], 0) == ["✅ ▱▱▱▱▱▱▱▱▱▱ 0 % (0) · A", "▫️ ▱▱▱▱▱▱▱▱▱▱ 0 % (0) · B"]

@@ -56,7 +56,12 @@ def answer_points(correct: bool, elapsed: int, seconds: int, run: int, scoring: 
     t = max(0, min(elapsed, total))
     # 1000 − 500·t/T, rounded half up, in integers: floor((2·(1000·T − 500·t) + T) / 2T).
     base = (2 * (FULL_POINTS * total - FULL_POINTS // 2 * t) + total) // (2 * total)
-    return base + min(RUN_BONUS * run, RUN_BONUS_CAP)
+    return base + run_bonus(run, scoring)
+
+
+def run_bonus(run: int, scoring: Scoring) -> int:
+    """Return the bonus of a correct answer after `run` correct answers in a row: +100 each, at most +500 (speed)."""
+    return min(RUN_BONUS * run, RUN_BONUS_CAP) if scoring == "speed" else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +85,16 @@ class Answer:
 
 @dataclass(frozen=True, slots=True)
 class Scored:
-    """What one round did to one player: their answer (None if they gave none), points earned, new state."""
+    """What one round did to one player: their answer (None if they gave none), points earned, new state.
+
+    `bonus` is the part of `earned` that the run of correct answers before this one brought.
+    """
 
     answer: Answer | None
     earned: int
     correct: bool
     state: PlayerState
+    bonus: int = 0
 
 
 def score_round(
@@ -103,7 +112,8 @@ def score_round(
             player.run + 1 if correct else 0,
             player.correct + int(correct),
         )
-        out.append(Scored(answer, earned, correct, state))
+        bonus = run_bonus(player.run, scoring) if correct else 0
+        out.append(Scored(answer, earned, correct, state, bonus))
     return out
 
 

@@ -30,6 +30,7 @@ from bot.content.index import Library
 from bot.content.models import Chapter, Question, Term
 from bot.core.choices import make_question, quiz_terms
 from bot.core.errors import BotError, UnknownChapter
+from bot.core.shares import percentages
 
 Kind = Literal["definitions", "interview", "mixed"]
 KINDS: tuple[Kind, ...] = ("definitions", "interview", "mixed")
@@ -195,19 +196,6 @@ def over_through(latest_by_channel: Mapping[int, date]) -> date | None:
 
 
 # -- grading and reveal -----------------------------------------------------------------------------------
-
-
-def percentages(counts: Sequence[int]) -> list[int]:
-    """Return whole percentages of `counts` that add up to 100 (largest remainder), all 0 when none answered."""
-    total = sum(counts)
-    if total == 0:
-        return [0 for _ in counts]
-    raw = [c * 100 / total for c in counts]
-    floors = [int(r) for r in raw]
-    short = 100 - sum(floors)
-    for index in sorted(range(len(raw)), key=lambda i: (floors[i] - raw[i], i))[:short]:
-        floors[index] += 1
-    return floors
 
 
 @dataclass(frozen=True, slots=True)

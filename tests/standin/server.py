@@ -119,6 +119,8 @@ class StandIn:
         self.member: Member = self.guild.add_member("tester")
         # Discord refuses a callback later than this many seconds after delivery (None: never).
         self.interaction_deadline = interaction_deadline
+        # An interaction's token edits its response and sends followups for 15 minutes after delivery.
+        self.token_lifetime = 15 * 60.0
         # Answer a body that breaks the contract with 400 Invalid Form Body, as Discord would.
         self.reject_invalid = True
 
@@ -259,6 +261,14 @@ class StandIn:
         """Return the messages everyone sees in a channel (not deleted, not ephemeral), oldest first."""
         channel_id = channel if isinstance(channel, int) else channel.id
         return [m for m in self.messages.values() if m.channel_id == channel_id and not m.deleted and not m.ephemeral]
+
+    def private_messages(self, member: Member) -> list[StoredMessage]:
+        """Return the ephemeral messages only `member` sees (their interactions' responses), oldest first."""
+        return [
+            m
+            for m in self.messages.values()
+            if m.ephemeral and not m.deleted and m.interaction is not None and m.interaction.member is member
+        ]
 
     def max_requests_per_second(self, method: str | None = None, route: str | None = None, window: float = 1.0) -> int:
         """Return the most requests made within any `window` seconds."""
@@ -554,6 +564,8 @@ class StandIn:
         handle = next((h for h in self.interactions if h.token == token), None)
         if handle is None or handle.callback is None or app != str(self.world.application_id):
             raise DiscordError(404, 10015, "Unknown Webhook")
+        if record.time - handle.delivered_at > self.token_lifetime:
+            raise DiscordError(401, 50027, "Invalid Webhook Token")
         return handle
 
     def _webhook_message(self, record: RecordedRequest) -> StoredMessage:

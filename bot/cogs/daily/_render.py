@@ -19,7 +19,7 @@ from bot.core.choices import definition_prompt
 from bot.core.daily import RATINGS, Rating, Reveal
 from bot.core.streaks import MAX_FREEZES, Streak
 from bot.repos.daily import Answer, DailyChannel, Post, StreakRow
-from bot.ui import TIP, Limit, chapter_title
+from bot.ui import TIP, Limit, answer_bars, chapter_title
 
 COLOUR = discord.Colour.blurple()
 RATING_MARKS = {"nailed": "🟢", "partly": "🟡", "missed": "🔴"}
@@ -71,12 +71,8 @@ def reveal_headline(reveal: Reveal) -> str:
 
 
 def reveal_lines(reveal: Reveal) -> list[str]:
-    """Show how the answers spread, one line per option, the right one marked: "✅ Dropout — 62 % (8)"."""
-    shares = reveal.shares
-    return [
-        f"{'✅' if n == reveal.answer else '▫️'} {label} — {shares[n]} % ({reveal.counts[n]})"
-        for n, label in enumerate(reveal.labels)
-    ]
+    """Show how the answers spread, one bar per option, the right one marked: "✅ ▰▰▰▰▰▰▱▱▱▱ 62 % (8) · Dropout"."""
+    return answer_bars(reveal.labels, reveal.counts, reveal.answer)
 
 
 def _choice_reveal(library: Library, past: PastPost) -> Reveal | None:

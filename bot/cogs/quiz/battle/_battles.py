@@ -1,7 +1,8 @@
 """The battles in progress: the `Battles` cog holds each one's controls and the timings every battle uses.
 
 A battle in progress is a `LiveBattle` here, what its commands and buttons may touch (Start, Stop, a player
-joining, the open round) and its lobby message, and a `BattleRunner` in `_runner`, the task that drives it.
+joining, the open round, the players' "Locked in" replies) and its lobby message, and a `BattleRunner` in
+`_runner`, the task that drives it.
 This cog has no commands (`/quiz battle` and `/quiz stop` are in the `/quiz` group) and shows no buttons;
 `_views` does, and reaches it with `battles(bot)`.
 """
@@ -30,6 +31,10 @@ log = logging.getLogger(__name__)
 
 SleepUntil = Callable[[datetime], Awaitable[None]]
 
+# "Locked in" replies kept per round, to be edited into each player's result when it closes: a bound on the
+# memory a crowd can take (players beyond it keep their "Locked in"; the top 5 and My rank still show them).
+MAX_REPLIES = 1000
+
 
 def clock_sleeper(clock: Callable[[], datetime]) -> SleepUntil:
     """Return a `sleep_until(deadline)` that sleeps until the clock reads `deadline`."""
@@ -53,6 +58,9 @@ class Battles(commands.Cog, name="Battles"):
         self.sleep_until: SleepUntil = clock_sleeper(bot.clock)
         self.break_seconds = 5  # between a round's results and the next question
         self.lobby_refresh_seconds = 2.0  # joins are shown in the lobby at most this often (edits are rate-limited)
+        # Players' private results are edits of their interactions' replies: a webhook route, outside the bot's
+        # global rate limit, but a crowd of 500 still gets them this many at a time, from every battle together.
+        self.result_edits = asyncio.Semaphore(25)
         self._background: set[asyncio.Task[None]] = set()
 
     async def cog_unload(self) -> None:
@@ -68,6 +76,11 @@ class Battles(commands.Cog, name="Battles"):
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
+    async def settled(self) -> None:
+        """Wait until the background work in flight (players' results, notices) is done."""
+        while self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+
     def chapter(self, battle: Battle) -> Chapter | None:
         """Return a battle's chapter (None: every chapter)."""
         return self.bot.library.chapters.get(battle.chapter_key) if battle.chapter_key else None
@@ -76,6 +89,30 @@ class Battles(commands.Cog, name="Battles"):
 def battles(bot: InterviewBot) -> Battles:
     """Return the bot's battles."""
     return loaded_cog(bot, Battles, "Battles")
+
+
+class LockedIn:
+    """A player's "Locked in" reply to their first click in a round, which the round's close edits into their result.
+
+    Only the interaction is kept (its token may edit the reply for 15 minutes), in memory: after a restart the
+    replies stay "Locked in", which is acceptable since the restart ends the battle and says so in the channel.
+    """
+
+    def __init__(self, interaction: discord.Interaction[Any]) -> None:
+        self.interaction = interaction
+        self._sent: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+    def settle(self, sent: bool) -> None:
+        """Record whether the reply was sent (only a sent reply can be edited)."""
+        if not self._sent.done():
+            self._sent.set_result(sent)
+
+    async def sent(self, within: float) -> bool:
+        """Wait until the reply is sent (the close may come while it is on its way); False if it never is."""
+        try:
+            return await asyncio.wait_for(asyncio.shield(self._sent), within)
+        except TimeoutError:
+            return False
 
 
 def check_may_run(interaction: discord.Interaction, battle: Battle, action: str) -> None:
@@ -102,6 +139,8 @@ class LiveBattle:
         self.in_lobby = True
         self.task: asyncio.Task[None] | None = None
         self._current: tuple[int, datetime] | None = None  # the open round's number and start
+        self._replies: dict[int, dict[int, LockedIn]] = {}  # round → player → their "Locked in" reply
+        self._replies_taken = 0  # the rounds up to this one have closed and taken their replies
         self._lobby_lock = asyncio.Lock()
         self._dirty = False
         self._refresher: asyncio.Task[None] | None = None
@@ -111,6 +150,24 @@ class LiveBattle:
         if self._current is None or self._current[0] != number:
             return None
         return self._current[1], self.battle.seconds
+
+    def locked_in(self, number: int, interaction: discord.Interaction[Any]) -> LockedIn | None:
+        """Keep a player's reply to their first click in round `number`, to tell them their result at its close.
+
+        None when the round has already closed (the click's reply lost the race with it) or too many are kept.
+        """
+        if number <= self._replies_taken:
+            return None
+        replies = self._replies.setdefault(number, {})
+        if len(replies) >= MAX_REPLIES:
+            return None
+        reply = replies[interaction.user.id] = LockedIn(interaction)
+        return reply
+
+    def take_replies(self, number: int) -> dict[int, LockedIn]:
+        """Return the replies of round `number`, which has closed, by player; no more are kept for it."""
+        self._replies_taken = max(self._replies_taken, number)
+        return self._replies.pop(number, {})
 
     def lobby_changed(self) -> None:
         """Show the new player list soon; joins arriving meanwhile share one edit."""

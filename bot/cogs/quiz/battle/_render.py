@@ -6,6 +6,7 @@ functions: a battle, its standings and the library in, embeds and text out.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -14,10 +15,10 @@ import discord
 from bot.content.index import Library
 from bot.content.models import Chapter
 from bot.content.text import truncate
-from bot.core.battle import EndReason, Standing, distribution, podium
+from bot.core.battle import EndReason, Scored, Standing, distribution, podium
 from bot.core.choices import MultipleChoice, option_label
 from bot.repos.battle import Battle, Click, Join, RoundResult
-from bot.ui import LETTERS, Limit, chapter_label, ordinal
+from bot.ui import LETTERS, Limit, add_tip, answer_bars, chapter_label, ordinal
 
 MEDALS = ("🥇", "🥈", "🥉")
 TOP_SHOWN = 5  # standings lines under a closed round
@@ -99,7 +100,11 @@ def _standing_line(s: Standing) -> str:
 
 
 def result_embed(library: Library, battle: Battle, result: RoundResult) -> discord.Embed:
-    """Render a closed round: the right answer, how the answers spread, the top 5 with movement."""
+    """Render a closed round: the right answer, how the answers spread, the top 5 with movement, the interview tip.
+
+    Within an embed's 6,000 characters: a 1,500-character definition, four bars of labels within a button's
+    80, five standings lines and a tip within a field's 1,024.
+    """
     question = result.round.question
     term = library.terms[question.term_id]
     embed = discord.Embed(
@@ -108,15 +113,13 @@ def result_embed(library: Library, battle: Battle, result: RoundResult) -> disco
         description=f"✅ **{option_text(library, question, question.answer)}**\n{truncate(term.definition, 1500)}",
     )
     answers = result.answers
-    lines = [
-        " ".join(filter(None, (LETTERS[i], "✅" if i == question.answer else "▫️", "▰" * min(n, 10), str(n))))
-        for i, n in enumerate(distribution(answers, len(LETTERS)))
-    ]
-    lines.append(f"No answer: {len(result.scored) - len(answers)}")
-    embed.add_field(name="Answers", value="\n".join(lines), inline=True)
+    labels = [option_text(library, question, i) for i in range(len(question.options))]
+    lines = answer_bars(labels, distribution(answers, len(labels)), question.answer)
+    lines.append(f"No answer: {len(result.scored) - len(answers):,}")
+    embed.add_field(name="Answers", value=truncate("\n".join(lines), Limit.FIELD_VALUE), inline=False)
     top = "\n".join(_standing_line(s) for s in result.standings[:TOP_SHOWN]) or "No players."
-    embed.add_field(name=f"Top {TOP_SHOWN}", value=top, inline=True)
-    return embed
+    embed.add_field(name=f"Top {TOP_SHOWN}", value=top, inline=False)
+    return add_tip(embed, term)
 
 
 def stopped_round_embed(battle: Battle, number: int, why: str) -> discord.Embed:
@@ -178,6 +181,31 @@ JOIN_REPLIES = {
 def click_reply(status: Click, label: str) -> str:
     """Acknowledge a click on an answer (`label`: the answer counted) without telling whether it is right."""
     return _CLICK_REPLIES[status].format(label=label)
+
+
+def round_outcomes(library: Library, result: RoundResult) -> dict[int, str]:
+    """Tell each player who answered, privately, how their answer did and their place after the round.
+
+    "Round 3 · ✅ Right · +1,049 (+100 streak bonus) · 3rd of 30", or "Round 3 · ❌ It was **Tanh** · 7th of 30";
+    places are the standings' (equal points share one). Players who did not answer get nothing.
+    """
+    question = result.round.question
+    answer = option_label(library, question, question.answer, limit=Limit.LABEL)
+    place = {s.user_id: s.place for s in result.standings}
+    sharing = Counter(place.values())
+    players = len(result.standings)
+
+    def outcome(mine: Scored) -> str:
+        if mine.correct:
+            bonus = f" (+{mine.bonus:,} streak bonus)" if mine.bonus else ""
+            verdict = f"✅ Right · +{mine.earned:,}{bonus}"
+        else:
+            verdict = f"❌ It was **{answer}**"
+        at = place[mine.state.user_id]
+        where = f"{ordinal(at)}{' (tied)' if sharing[at] > 1 else ''} of {players:,}"
+        return f"Round {result.round.number} · {verdict} · {where}"
+
+    return {s.state.user_id: outcome(s) for s in result.scored if s.answer is not None}
 
 
 def rank_text(mine: Standing, rows: Sequence[Standing], finished: int) -> str:

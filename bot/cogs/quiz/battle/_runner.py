@@ -2,24 +2,29 @@
 
 Also the notice, after a restart, of the battles it interrupted. The runner only opens and closes rounds and
 shows them; the database referees every click (see `bot.repos.battle`). It sleeps until deadlines through
-`Battles.sleep_until` (replaceable, so tests run rounds without waiting).
+`Battles.sleep_until` (replaceable, so tests run rounds without waiting). Once a round's result is public, a
+background task edits each answering player's "Locked in" reply into their own result (right or wrong, points,
+place); the next round does not wait for it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime, timedelta
 
+import aiohttp
 import discord
 
-from bot.cogs.quiz.battle._battles import Battles, LiveBattle
+from bot.cogs.quiz.battle._battles import Battles, LiveBattle, LockedIn
 from bot.cogs.quiz.battle._render import (
     final_embed,
     lobby_embed,
     option_text,
     result_embed,
     round_embed,
+    round_outcomes,
     stopped_round_embed,
 )
 from bot.cogs.quiz.battle._views import answer_view, lobby_view, rank_view
@@ -29,6 +34,8 @@ from bot.core.choices import MultipleChoice, make_question, quiz_terms
 from bot.repos.battle import Battle, RoundResult
 
 log = logging.getLogger(__name__)
+
+REPLY_WAIT = 3.0  # seconds a result waits for its "Locked in" reply still on its way (Discord allows 3 to reply)
 
 
 class BattleRunner(LiveBattle):
@@ -140,13 +147,61 @@ class BattleRunner(LiveBattle):
             return True
         embed = result_embed(self.bot.library, self.battle, result)
         await message.edit(embed=embed, view=answer_view(self.battle.id, number, labels, right=question.answer))
+        self._tell_players(result)
         if number == 1:
             await self._edit_lobby("Under way: joining closed with the first round.", None)
         await self._publish(result)
         if number < self.battle.rounds:
-            rest = self.bot.clock() + timedelta(seconds=self.battles.break_seconds)
-            return await self._wait(rest) != "stop"
+            # The break counts from the close, so the work of showing a round never pushes the next one back.
+            closed = result.round.closed_at or self.bot.clock()
+            return await self._wait(closed + timedelta(seconds=self.battles.break_seconds)) != "stop"
         return True
+
+    def _tell_players(self, result: RoundResult) -> None:
+        """Edit each answering player's "Locked in" reply into their result, in the background.
+
+        Started once the public result is up; the next round never waits for it.
+        """
+        number = result.round.number
+        replies = self.take_replies(number)
+        outcomes = round_outcomes(self.bot.library, result)
+        edits = [(replies[user], text) for user, text in outcomes.items() if user in replies]
+        if edits:
+            self.battles.in_background(self._edit_replies(number, edits), name=f"battle-{self.battle.id}-{number}")
+
+    async def _edit_replies(self, number: int, edits: list[tuple[LockedIn, str]]) -> None:
+        """Edit the replies, a few at a time; a reply that cannot be edited any more keeps its "Locked in"."""
+        told = gone = 0
+        failed: list[BaseException] = []
+
+        async def edit(reply: LockedIn, text: str) -> None:
+            nonlocal told, gone
+            if not await reply.sent(within=REPLY_WAIT):
+                return
+            async with self.battles.result_edits:
+                try:
+                    await reply.interaction.edit_original_response(content=text)
+                    told += 1
+                except discord.NotFound:  # dismissed by the player, or the token expired: nobody to tell
+                    gone += 1
+                except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as exc:
+                    failed.append(exc)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(edit(reply, text) for reply, text in edits))
+        where = f"battle {self.battle.id} round {number}"
+        if failed:
+            log.warning(
+                "could not tell %d of %d players their result of %s: %s", len(failed), len(edits), where, failed[0]
+            )
+        log.debug(
+            "told %d of %d players their result of %s in %.2f s (%d replies gone)",
+            told,
+            len(edits),
+            where,
+            time.perf_counter() - started,
+            gone,
+        )
 
     async def _publish(self, result: RoundResult) -> None:
         """Hand each graded answer to spaced review."""

@@ -16,7 +16,7 @@ import discord
 from bot.cogs.quiz.battle import _render as render
 from bot.cogs.quiz.battle._battles import battles, check_may_run
 from bot.core.errors import BotError
-from bot.repos.battle import Battle, Join, PlayerState, Standing
+from bot.repos.battle import Battle, Click, Join, PlayerState, Standing
 from bot.ui import LETTERS, PersistentButton, in_time, persistent_view, reply_privately, send
 
 if TYPE_CHECKING:
@@ -55,7 +55,10 @@ class AnswerButton(PersistentButton, custom_id="iq:battle:{battle}:{round}:{choi
         return cls(int(fields["battle"]), int(fields["round"]), int(fields["choice"]), button.label or "")
 
     async def run(self, interaction: BotInteraction) -> None:
-        """Record the click and acknowledge it privately, without telling whether it is right."""
+        """Record the click and acknowledge it privately, without telling whether it is right.
+
+        The reply to a player's first click is kept: the round's close edits it into their result.
+        """
         cog = battles(interaction.client)
         now = interaction.client.clock()
         live = cog.live.get(self.battle)
@@ -65,7 +68,15 @@ class AnswerButton(PersistentButton, custom_id="iq:battle:{battle}:{round}:{choi
         counted = outcome.choice if outcome.choice is not None else self.choice
         custom_id = self.make_id(battle=self.battle, round=self.number, choice=counted)
         label = label_of(interaction.message, custom_id) or LETTERS[counted]
-        await reply_privately(interaction, render.click_reply(outcome.status, label))
+        first = outcome.status in (Click.RECORDED, Click.JOINED)
+        kept = live.locked_in(self.number, interaction) if live is not None and first else None
+        sent = False
+        try:
+            await reply_privately(interaction, render.click_reply(outcome.status, label))
+            sent = True
+        finally:
+            if kept is not None:
+                kept.settle(sent)
 
 
 class BattleButton(PersistentButton, custom_id="iq:battle-{action}:{battle}", action="|".join(_ACTIONS)):
