@@ -403,11 +403,12 @@ def _fits(kind: OptionType, value: object) -> bool:
     return isinstance(value, str) and _ID.fullmatch(value) is not None and int(value) <= MAX_NUMBER
 
 
-def check_option_types(tree: app_commands.CommandTree[Any], interaction: discord.Interaction[Any]) -> None:
+def check_options(tree: app_commands.CommandTree[Any], interaction: discord.Interaction[Any]) -> None:
     """Raise `OptionMismatch` when a slash command's option value is not of the type the command declares.
 
     discord.py hands a `str` parameter whatever arrives (an integer, say), and builds ids with `int()`; only a
-    modified client sends such values, and they must not reach a handler.
+    modified client sends such values, and they must not reach a handler. Text values lose lone surrogates
+    (`plain_text`) here, before discord.py reads them, so no handler stores or logs one.
     """
     data = cast(dict[str, Any], interaction.data or {})
     name = str(data.get("name", ""))
@@ -430,6 +431,8 @@ def check_option_types(tree: app_commands.CommandTree[Any], interaction: discord
             continue  # an option this version no longer has: discord.py reports the outdated command
         if option.get("type") != parameter.type.value or not _fits(parameter.type, option.get("value")):
             raise OptionMismatch(parameter.display_name, parameter.type)
+        if parameter.type is OptionType.string:
+            option["value"] = plain_text(option["value"])
 
 
 def _option_message(
@@ -510,7 +513,7 @@ class BotTree(app_commands.CommandTree):
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         """Refuse a slash command whose options are not of the declared types (`on_error` answers it)."""
         if interaction.type is discord.InteractionType.application_command:
-            check_option_types(self, interaction)
+            check_options(self, interaction)
         return True
 
     async def on_error(self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError) -> None:

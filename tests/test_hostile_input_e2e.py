@@ -98,3 +98,10 @@ async def test_option_values_of_the_wrong_type_are_the_members_mistake(env, capl
     assert len(refused) == len(cases) and {r.levelname for r in refused} == {"WARNING"}
     assert not any(r.exc_info for r in refused)
     assert await env.bot.db.fetchall("SELECT * FROM daily_channels") == []
+
+
+async def test_a_lone_surrogate_in_a_command_option_reaches_no_handler(env):
+    await env.start()
+    handle = await env.standin.slash("topics", {"chapter": "Neural \ud83d"}, forged=True)
+    reply = (await handle.response()).message
+    assert reply.content.startswith("No chapter is called “Neural \ufffd”")
