@@ -312,9 +312,15 @@ async def test_restart_mid_battle_ends_it_and_keeps_the_closed_rounds(env):
     assert message.embeds[0]["title"] == "Round 2 of 3: not scored"
     assert message.embeds[0]["description"] == "The bot restarted before this round closed."
     assert not message.components
-    # A second restart does not announce it again.
+    # A second restart does not announce it again. It announces the lobby opened since, which it also
+    # interrupts: that notice shows the start-up announcements are done.
+    lobby = await open_battle(env, host, rounds=3)
+    await lobby.join(a)  # the lobby shows its player once its battle task runs
+    await env.standin.wait_until(lambda: "Players (1)" in [f["name"] for f in lobby.lobby.embeds[0]["fields"]])
     await env.restart()
-    await asyncio.sleep(0.05)
+    await env.standin.wait_until(
+        lambda: any("restarted before" in m.content for m in env.standin.channel_messages(env.standin.channel))
+    )
     notices = [m for m in env.standin.channel_messages(env.standin.channel) if _has(m, f"iq:battle-rank:{battle.id}")]
     assert len(notices) == 1
 

@@ -286,7 +286,7 @@ async def test_a_restart_between_claim_and_send_posts_once(env):
     # Later fires and a reconnect change nothing.
     assert (await env.cog.poster.post_daily(channel.id, env.clock.now)).status == "exists"
     await env.standin.drop_connections()
-    await asyncio.sleep(0.2)
+    await env.standin.wait_for_ack()  # the bot has resumed
     await env.cog.poster.catch_up(env.clock.now)
     assert len(env.posts(channel)) == 1
 
@@ -402,11 +402,9 @@ async def test_missing_permissions_are_named_and_a_missing_thread_permission_deg
     # Allowed at setup, the thread permission is taken away later: the post goes out without a thread.
     channel.set_permissions(bot_role, deny=NO_PERMISSIONS)
     await env.standin.announce(channel)
-    await asyncio.sleep(0.1)
     assert "Daily question set up" in await setup_daily(env, channel)
     channel.set_permissions(bot_role, deny=Permissions.CREATE_PUBLIC_THREADS)
     await env.standin.announce(channel)
-    await asyncio.sleep(0.1)
     env.clock.now = slot(date(2026, 3, 2), "America/New_York")
     outcome = await env.cog.poster.post_daily(channel.id, env.clock.now)
     assert outcome.status == "posted" and outcome.post.thread_id is None

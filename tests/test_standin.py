@@ -329,6 +329,7 @@ async def test_thread_from_a_message_and_its_refusal(standin: StandIn, bot: Tiny
     await standin.wait_for_request("POST", "/channels/{channel_id}/messages/{message_id}/threads")
     message = await first.original_message()
     assert message.payload["thread"]["name"] == "Discussion"
+    await standin.wait_for_ack()
     assert bot.get_channel(message.id) is not None  # THREAD_CREATE reached the bot
 
     standin.channel.set_permissions(standin.guild.bot_role, deny=Permissions.CREATE_PUBLIC_THREADS)
@@ -338,10 +339,24 @@ async def test_thread_from_a_message_and_its_refusal(standin: StandIn, bot: Tiny
     assert standin.requests("POST", "/channels/{channel_id}/messages/{message_id}/threads")[-1].status == 403
 
 
+async def test_the_bot_acknowledges_what_the_gateway_sent_it(standin: StandIn, bot: TinyBot):
+    topics = standin.guild.add_text_channel("topics")
+    await standin.announce(topics)  # returns once the bot has taken it in
+    assert bot.get_channel(topics.id) is not None
+
+    await standin.drop_connections()
+    await standin.wait_for_ack()  # after the bot resumed
+    assert [f["op"] for f in standin.gateway.frames if f["op"] in (2, 6)] == [2, 6]
+
+    await bot.close()
+    with pytest.raises(RuntimeError, match="closed its gateway session"):
+        await standin.wait_for_ack()
+
+
 async def test_a_payload_discord_would_reject_is_a_violation(standin: StandIn, bot: TinyBot, errors):
     handle = await standin.slash("repeat", {"count": 1001})
     callback = await standin.wait_for_request("POST", "/interactions/{interaction_id}/{interaction_token}/callback")
-    await standin.wait_until(lambda: errors.records)
+    await errors.wait()
 
     assert callback.status == 400 and handle.callback is None
     assert [(v.source, v.problem) for v in standin.violations] == [

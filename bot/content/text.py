@@ -51,10 +51,33 @@ def latex_to_text(text: str) -> str:
     return _INLINE_MATH.sub(lambda m: _math_to_text(m.group(1)), text)
 
 
+_NOT_KEPT_ASCII = re.compile(r"[^a-z0-9+#]+")
+
+
+def _is_latin(char: str) -> bool:
+    return char.isascii() or unicodedata.name(char, "").startswith("LATIN ")
+
+
 def normalize(text: str) -> str:
-    """Fold case, accents, punctuation and spacing so that lookups match variants ("Back-Prop" ≈ "backprop")."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
-    return re.sub(r"[^a-z0-9+#]+", "", folded)
+    """Fold what lookups ignore, so that names match their variants ("Back-Prop" ≈ "backprop", "Naïve" ≈ "naive").
+
+    Case is folded, compatibility forms (NFKC: full-width letters, ligatures, superscripts) too, and
+    accents on Latin letters; spacing and punctuation go. Letters, marks and digits of every script stay
+    (Cyrillic "й" is not "и"), as do "+" and "#" ("C++", "C#").
+    """
+    if text.isascii():
+        return _NOT_KEPT_ASCII.sub("", text.casefold())
+    kept = []
+    latin = False
+    for char in unicodedata.normalize("NFKD", text):
+        if unicodedata.category(char).startswith("M"):
+            if latin:
+                continue  # an accent on a Latin letter
+        else:
+            latin = _is_latin(char)
+        kept.append(char)
+    folded = unicodedata.normalize("NFKC", "".join(kept).casefold())
+    return "".join(c for c in folded if c in "+#" or unicodedata.category(c)[0] in "LMN")
 
 
 def slugify(text: str) -> str:

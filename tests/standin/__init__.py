@@ -1,8 +1,10 @@
 """A local Discord stand-in (REST + Gateway on 127.0.0.1) for end-to-end tests of the real discord.py bot.
 
-server.py: the StandIn and how a test uses it; fixtures.py: pytest helpers; world.py: guilds, roles,
-permissions; gateway.py, interactions.py, messages.py: what Discord sends and stores; contract.py: the
-OpenAPI spec and documented limits; faults.py: rate limits and injected errors; records.py: what is kept.
+server.py: the StandIn, what a test uses; rest.py: the REST routes and their handlers; gateway.py: the
+websocket; fixtures.py: pytest helpers; world.py: guilds, roles, permissions; interactions.py, messages.py:
+what Discord sends and stores; contract.py: the OpenAPI spec and documented limits; faults.py: rate limits
+and injected errors; holds.py: answers held back (a bot that dies before it reads one); records.py: what is
+kept.
 """
 
 from .faults import Fault, RateLimit

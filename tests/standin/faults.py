@@ -36,8 +36,9 @@ def ratelimit_headers(limit: int, remaining: int, reset_after: float, bucket: st
     return {
         "X-RateLimit-Limit": str(limit),
         "X-RateLimit-Remaining": str(remaining),
-        "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
-        "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+        # Rounded up to the millisecond: a bot that waits this long has waited long enough.
+        "X-RateLimit-Reset": f"{math.ceil((time.time() + reset_after) * 1000) / 1000:.3f}",
+        "X-RateLimit-Reset-After": f"{math.ceil(reset_after * 1000) / 1000:.3f}",
         "X-RateLimit-Bucket": bucket,
     }
 
@@ -62,14 +63,22 @@ def too_many_requests(
 
 @dataclass(eq=False)
 class RateLimit:
-    """A bucket: at most `limit` requests per `per` seconds for each set of major parameters."""
+    """A bucket: at most `limit` requests per `per` seconds for each set of major parameters.
+
+    The window slides: a request is refused while `limit` others were allowed within the last `per` seconds,
+    the measure `StandIn.max_requests_per_second` applies. Discord resets a bucket at fixed instants, which
+    lets a bot that keeps to the headers send up to twice `limit` within `per` seconds across a reset; a
+    sliding window is the stricter of the two, so a bot that keeps to it keeps to Discord's. Its headers say
+    so: `X-RateLimit-Reset-After` is when the bucket is empty again (discord.py waits that long once
+    `Remaining` is 0), a 429's `retry_after` when the first slot frees.
+    """
 
     method: str
     route: str
     limit: int
     per: float
     bucket: str = ""
-    _windows: dict[str, tuple[float, int]] = field(default_factory=dict, repr=False)
+    _allowed: dict[str, list[float]] = field(default_factory=dict, repr=False)  # by key, within `per`
 
     def __post_init__(self) -> None:
         self.bucket = self.bucket or f"{zlib.crc32(f'{self.method} {self.route}'.encode()):08x}"
@@ -79,15 +88,15 @@ class RateLimit:
         return record.method == self.method and record.route == self.route
 
     def take(self, key: str, now: float) -> tuple[bool, dict[str, str]]:
-        """Count a request in the window for `key`; return whether it is allowed, and the headers."""
-        start, count = self._windows.get(key, (now, 0))
-        if now - start >= self.per:
-            start, count = now, 0
-        reset_after = start + self.per - now
-        if count >= self.limit:
-            return False, ratelimit_headers(self.limit, 0, reset_after, self.bucket)
-        self._windows[key] = (start, count + 1)
-        return True, ratelimit_headers(self.limit, self.limit - count - 1, reset_after, self.bucket)
+        """Count a request at `now` for `key`; return whether it is allowed, and the headers."""
+        times = [t for t in self._allowed.get(key, []) if now - t < self.per]
+        allowed = len(times) < self.limit
+        if allowed:
+            times.append(now)
+        self._allowed[key] = times
+        # Allowed: until the bucket is empty again; refused: until its oldest request leaves the window.
+        reset_after = (times[-1] if allowed else times[0]) + self.per - now
+        return allowed, ratelimit_headers(self.limit, self.limit - len(times), reset_after, self.bucket)
 
 
 @dataclass(eq=False)

@@ -46,26 +46,33 @@ async def running_bot(
     token: str = TOKEN,
     timeout: float = 10.0,  # noqa: ASYNC109
 ) -> AsyncIterator[ClientT]:
-    """Run `bot.start()` in a task until `on_ready`, yield the bot, then close it.
+    """Log the bot in, connect it in a task until `on_ready`, yield the bot, then close it.
 
-    The bot must already point at the stand-in (`discord.http.Route.BASE = standin.api_base`). An error
-    while starting (login, setup_hook, command sync) is raised here instead of hanging.
+    `bot.start()` in two steps: `login()` (setup_hook, command sync) here, then `connect()` in a task. The
+    bot must already point at the stand-in (`discord.http.Route.BASE = standin.api_base`). An error while
+    starting (login, setup_hook, command sync, the gateway refusing it) is raised here instead of hanging.
     """
     if not discord.http.Route.BASE.startswith("http://127.0.0.1:"):
         raise RuntimeError(f"the bot would call {discord.http.Route.BASE}, not a stand-in")
-    task = asyncio.create_task(bot.start(token), name="standin-bot")
+    task: asyncio.Task[None] | None = None
+    ready: asyncio.Task[None] | None = None
     try:
         async with asyncio.timeout(timeout):
-            while not bot.is_ready():
-                if task.done():
-                    task.result()  # raises what stopped the bot
-                    raise RuntimeError("the bot stopped before it was ready")
-                await asyncio.sleep(0.01)
+            await bot.login(token)
+            task = asyncio.create_task(bot.connect(), name="standin-bot")
+            ready = asyncio.create_task(bot.wait_until_ready(), name="standin-bot-ready")
+            await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+            if not ready.done():
+                task.result()  # raises what stopped the bot
+                raise RuntimeError("the bot stopped before it was ready")
         yield bot
     finally:
+        if ready is not None:
+            ready.cancel()
         await bot.close()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        if task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 class ErrorCollector(logging.Handler):
@@ -74,10 +81,30 @@ class ErrorCollector(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.ERROR)
         self.records: list[logging.LogRecord] = []
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        """Keep the record."""
+        """Keep the record (and wake whoever waits for one; the record may come from another thread)."""
         self.records.append(record)
+        waiters, self._waiters = self._waiters, []
+        for loop, future in waiters:
+            loop.call_soon_threadsafe(_wake, future)
+
+    async def wait(self, count: int = 1, timeout: float = 5.0) -> list[logging.LogRecord]:  # noqa: ASYNC109
+        """Wait until `count` records were kept; return them.
+
+        For a test that expects an error the bot only logs: no request or gateway frame follows it.
+        """
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(timeout):
+                while len(self.records) < count:
+                    future = loop.create_future()
+                    self._waiters.append((loop, future))
+                    await future
+        except TimeoutError:
+            raise TimeoutError(f"{len(self.records)} of {count} error records within {timeout} s") from None
+        return self.records[:count]
 
     def messages(self) -> list[str]:
         """Return each record as `logger: message` with its exception's last line."""
@@ -88,6 +115,11 @@ class ErrorCollector(logging.Handler):
                 text += f" ({type(record.exc_info[1]).__name__}: {record.exc_info[1]})"
             found.append(text)
         return found
+
+
+def _wake(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 @contextlib.contextmanager

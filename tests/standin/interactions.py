@@ -153,8 +153,8 @@ def _forged(value: Any, invoker: Member, channel: Channel, resolved: dict[str, d
 def _check_value(definition: dict[str, Any], value: Any) -> None:
     """Refuse what Discord's client would not let a user enter."""
     name, kind = definition["name"], definition["type"]
-    expected = {3: str, 4: int, 5: bool, 10: (int, float)}[kind]
-    if not isinstance(value, expected) or (kind in (4, 10) and isinstance(value, bool)):
+    expected: dict[int, type | tuple[type, ...]] = {3: str, 4: int, 5: bool, 10: (int, float)}
+    if not isinstance(value, expected[kind]) or (kind in (4, 10) and isinstance(value, bool)):
         raise TypeError(f"option {name!r} (type {kind}) cannot take {value!r}")
     choices = [c["value"] for c in definition.get("choices") or []]
     if choices and value not in choices:
@@ -183,14 +183,14 @@ def command_data(
     definitions = command.get("options") or []
     nesting: list[dict[str, Any]] = []
     for part in path:
-        option = next(
+        group = next(
             (o for o in definitions if o["name"] == part and o["type"] in (SUBCOMMAND, SUBCOMMAND_GROUP)),
             None,
         )
-        if option is None:
+        if group is None:
             raise LookupError(f"/{command['name']} has no subcommand {part!r} (path {path})")
-        nesting.append({"type": option["type"], "name": part, "options": []})
-        definitions = option.get("options") or []
+        nesting.append({"type": group["type"], "name": part, "options": []})
+        definitions = group.get("options") or []
 
     by_name = {o["name"]: o for o in definitions}
     resolved: dict[str, dict[str, Any]] = {}

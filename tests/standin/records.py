@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,12 @@ if TYPE_CHECKING:
 
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7  # a deferred response's "Bot is thinking…" placeholder
+_order = itertools.count()
+
+
+def next_order() -> int:
+    """Return a number larger than every one returned before: which of two events in the stand-in came first."""
+    return next(_order)
 
 
 @dataclass(eq=False)
@@ -44,6 +51,7 @@ class RecordedRequest:
     time: float
     status: int | None = None
     answered: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+    answered_order: int = -1  # next_order() when the answer had been sent
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} -> {self.status}"
