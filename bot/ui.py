@@ -454,22 +454,26 @@ def _option_message(
 STORAGE_FULL = (
     "I can't save anything right now: my storage is full. The people who run me have been told; please try again later."
 )
-STORAGE_FULL_LOG_EVERY = 600.0  # seconds: a full disk is logged once in this long, not at every interaction
-_storage_full_logged: list[float] = []  # when it was last logged (time.monotonic)
 
 
-def _log_storage_full(error: StorageFull) -> None:
-    """Log a full storage once per STORAGE_FULL_LOG_EVERY: every interaction meets it until space is freed."""
-    now = time.monotonic()
-    if _storage_full_logged and now - _storage_full_logged[-1] < STORAGE_FULL_LOG_EVERY:
-        return
-    _storage_full_logged[:] = [now]
-    log.error(
-        "the bot's storage is full (%s): nothing can be saved until space is freed on the database's disk; "
-        "members are told so (logged again in %.0f minutes if it lasts)",
-        error,
-        STORAGE_FULL_LOG_EVERY / 60,
-    )
+class Throttle:
+    """Let something happen at most once per `every` seconds (of `time.monotonic`): a log line that would repeat."""
+
+    def __init__(self, every: float) -> None:
+        self.every = every
+        self._last: float | None = None
+
+    def ready(self) -> bool:
+        """Tell whether it may happen now, and if so count it as happening."""
+        now = time.monotonic()
+        if self._last is not None and now - self._last < self.every:
+            return False
+        self._last = now
+        return True
+
+
+# Every interaction meets a full disk until space is freed: the operator hears of it once in 10 minutes.
+_STORAGE_FULL_LOG = Throttle(600.0)
 
 
 async def report_failure(interaction: discord.Interaction[Any], error: Exception) -> None:
@@ -478,7 +482,12 @@ async def report_failure(interaction: discord.Interaction[Any], error: Exception
     if isinstance(original, BotError):
         message = str(original)
     elif isinstance(original, StorageFull):
-        _log_storage_full(original)
+        if _STORAGE_FULL_LOG.ready():
+            log.error(
+                "the bot's storage is full (%s): nothing can be saved until space is freed on the database's disk;"
+                " members are told so (logged again in 10 minutes if it lasts)",
+                original,
+            )
         message = STORAGE_FULL
     elif isinstance(original, app_commands.MissingPermissions):
         message = f"You need the {permission_names(original.missing_permissions)} permission for this."
