@@ -36,6 +36,7 @@ EXTENSIONS: tuple[str, ...] = (
     "bot.cogs.daily",
     "bot.cogs.quiz",
     "bot.cogs.review",
+    "bot.cogs.interview",
     "bot.cogs.leaderboard",
     "bot.cogs.stats",
 )

@@ -221,6 +221,8 @@ class _Persistent:
         discord.py only logs an exception raised in an item's callback, and the user would see "interaction failed".
         """
         try:
+            if self._forged:
+                raise ForgedId()
             # A forged number is refused here, before it reaches a query.
             self.ids.match(str(cast(dict[str, Any], interaction.data or {}).get("custom_id", "")))
             await self.run(interaction)
@@ -231,6 +233,21 @@ class _Persistent:
         """Handle the click (each item)."""
         raise NotImplementedError
 
+    # Set on an item that can only refuse its click (see `_refusing`).
+    _forged = False
+
+    @classmethod
+    def _refusing(cls, component: discord.ui.Item[Any]) -> Self:
+        """Return this item on a component of another kind (a button for a menu: only a forged click sends one).
+
+        It cannot be rebuilt from that component; it answers the click with `ForgedId` instead of failing where
+        discord.py builds it, which only logs an error and leaves the member without an answer.
+        """
+        refusing = cls.__new__(cls)
+        discord.ui.DynamicItem.__init__(cast(Any, refusing), component)
+        refusing._forged = True
+        return refusing
+
 
 class PersistentButton(_Persistent, discord.ui.DynamicItem[discord.ui.Button[Any]], template=_NOTHING):
     """A button whose custom_id holds everything its click needs, so it keeps working after a restart."""
@@ -240,8 +257,7 @@ class PersistentButton(_Persistent, discord.ui.DynamicItem[discord.ui.Button[Any
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> Self:
         """Rebuild the button a click arrived on (discord.py calls this)."""
-        assert isinstance(item, discord.ui.Button)
-        return cls.restore(item, match)
+        return cls.restore(item, match) if isinstance(item, discord.ui.Button) else cls._refusing(item)
 
     @classmethod
     def restore(cls, button: discord.ui.Button[Any], fields: re.Match[str]) -> Self:
@@ -257,13 +273,42 @@ class PersistentSelect(_Persistent, discord.ui.DynamicItem[discord.ui.Select[Any
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> Self:
         """Rebuild the menu a choice arrived on (discord.py calls this)."""
-        assert isinstance(item, discord.ui.Select)
-        return cls.restore(item, match)
+        return cls.restore(item, match) if isinstance(item, discord.ui.Select) else cls._refusing(item)
 
     @classmethod
     def restore(cls, select: discord.ui.Select[Any], fields: re.Match[str]) -> Self:
         """Rebuild the item from its custom_id's fields and the menu as Discord sent it (each item)."""
         raise NotImplementedError
+
+
+def _text_input_value(components: list[dict[str, Any]], custom_id: str) -> str | None:
+    """Find a text input's value among a modal submit's components (in action rows or labels)."""
+    for component in components:
+        if component.get("custom_id") == custom_id:
+            return str(component.get("value") or "")
+        inner = component.get("components") or ([component["component"]] if "component" in component else [])
+        if (found := _text_input_value(inner, custom_id)) is not None:
+            return found
+    return None
+
+
+def submitted_modal(
+    interaction: discord.Interaction[Any], modal: CustomId, text_input: str
+) -> tuple[re.Match[str], str] | None:
+    """Return the custom_id fields of a submitted modal made from `modal` and its text input's value.
+
+    For modals handled by their custom_id (from a cog's `on_interaction`), so that a modal opened before a restart
+    is still taken: any other interaction gives None. The text comes without lone surrogates (`plain_text`); a
+    forged number in the custom_id raises `ForgedId` (`CustomId.match`).
+    """
+    if interaction.type is not discord.InteractionType.modal_submit:
+        return None
+    # A modal submit's payload (the same shape for any modal), read as plain JSON.
+    data = cast(dict[str, Any], interaction.data or {})
+    fields = modal.match(str(data.get("custom_id", "")))
+    if fields is None:
+        return None
+    return fields, plain_text(_text_input_value(data.get("components", []), text_input) or "")
 
 
 def persistent_view(*items: discord.ui.Item[Any]) -> discord.ui.View:

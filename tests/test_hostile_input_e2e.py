@@ -69,10 +69,11 @@ async def test_a_forged_number_in_any_button_gets_a_plain_answer(env, number):
     assert (await bot.db.fetchone("SELECT count(*) FROM daily_answers"))[0] == 0
 
 
-async def test_a_custom_id_of_no_template_gets_a_plain_answer(env):
+async def test_a_custom_id_of_no_template_or_on_another_kind_of_component_gets_a_plain_answer(env):
     await env.start()
     message = (await (await env.standin.slash("help")).response()).message
-    for custom_id in ("iq:gone-feature:12", "iq:daily:1:9", "iq:solo:x:1:1"):
+    # No template matches the first three; the last is a select menu's, clicked as a button.
+    for custom_id in ("iq:gone-feature:12", "iq:daily:1:9", "iq:solo:x:1:1", "iq:pick"):
         click = await env.standin.forge_click(message, custom_id)
         assert (await click.response()).message.content == STALE, custom_id
 

@@ -88,11 +88,3 @@ async def test_streak_board_reads_member_streaks_and_ignores_the_period(db, repo
     board = await repo.board(GUILD, "streak", "week", NOW, me=4)
     assert [(e.user_id, e.place, e.value) for e in board.top] == [(2, 1, 9), (3, 2, 4), (1, 3, 4)]
     assert (board.period, board.me) == ("all", None)
-
-
-async def test_period_boards_read_the_covering_index(db):
-    plan = await db.fetchall(
-        "EXPLAIN QUERY PLAN SELECT user_id, points, correct, created_at FROM score_events"
-        " WHERE guild_id = 1 AND created_at >= '2026' AND created_at < '2027'"
-    )
-    assert any("COVERING INDEX score_events_board" in row["detail"] for row in plan)

@@ -20,7 +20,7 @@ from standin import running_standin
 
 EXPECTED_COMMANDS = {
     "define", "search", "topics", "random", "question", "guide", "help",
-    "daily", "streak", "quiz", "review", "leaderboard", "stats",
+    "daily", "streak", "quiz", "interview", "review", "leaderboard", "stats",
 }  # fmt: skip
 
 

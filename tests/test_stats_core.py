@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from bot.cogs.stats._render import MASTERY, MASTERY_FIELDS, text_fields
+from bot.core.interview import InterviewSummary
 from bot.core.mastery import ChapterMastery
 from bot.core.review import DueSummary
 from bot.core.stats import WEEKS, MemberStats, calendar, percent, window_activity
@@ -65,6 +66,16 @@ def test_text_fields_for_a_newcomer():
     assert fields["Accuracy"] == "No graded answers yet"
     assert fields["Mastery by chapter"].startswith("No review cards yet")
     assert fields["Review cards"] == "No cards yet"
+
+
+def test_text_fields_count_mock_interviews_before_mastery():
+    names = [name for name, _ in text_fields(_stats(), InterviewSummary(3, 0.625))]
+    assert names.index("Mock interviews") == names.index("Mastery by chapter") - 1
+    assert (
+        dict(text_fields(_stats(), InterviewSummary(3, 0.625)))["Mock interviews"] == "3 done · average coverage 62 %"
+    )
+    assert dict(text_fields(_stats(), InterviewSummary(0, None)))["Mock interviews"].startswith("None yet")
+    assert "Mock interviews" not in dict(text_fields(_stats()))
 
 
 def test_every_chapter_of_the_bundled_pack_is_listed_as_text(library):

@@ -439,6 +439,7 @@ def test_help_names_every_command_group_mastery_and_the_credit(library):
         "/daily setup|stop|status|post",
         "/streak",
         "/quiz solo|battle|stop",
+        "/interview start|pair|history",
         "/review",
         "/leaderboard",
         "/stats",

@@ -1,4 +1,9 @@
-"""The SQLite database: one aiosqlite connection in WAL mode, numbered migrations, a transaction helper.
+"""The SQLite database: a write connection and a read-only one in WAL mode, numbered migrations, a transaction helper.
+
+Writes share one connection behind one lock, so that a transaction's statements never interleave with
+another's. Reads that need no transaction (leaderboards, statistics, status views) go through a second,
+read-only connection (`read_fetchall`, `read_fetchone`): in WAL mode a reader sees the last committed state
+and neither waits for a writer nor makes one wait, so a slow read never holds up an answer being recorded.
 
 Migrations are the numbered `migrations/NNN_name.sql` files beside this module; the schema version is
 `PRAGMA user_version`. Each migration runs in its own transaction. A database whose version is newer than
@@ -8,6 +13,7 @@ the newest migration the code knows is refused, so an old build never writes to 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import sqlite3
@@ -26,6 +32,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+_ANALYSIS_LIMIT = 1000  # rows that ANALYZE reads per index (PRAGMA analysis_limit)
 
 # A statement's parameters: values for its `?` placeholders in order, or a mapping for its `:name` placeholders.
 Params = Iterable[Any] | Mapping[str, Any]
@@ -93,7 +100,7 @@ def bundled_migrations() -> list[tuple[int, str, str]]:
 
 
 class Database:
-    """One shared aiosqlite connection; write groups go through `transaction()`.
+    """The shared write connection (write groups go through `transaction()`) and a read-only connection.
 
     Every write waits out another process's lock (a backup, an admin's `sqlite3` shell): SQLite waits up to the
     busy timeout in each attempt, and `_retrying` attempts again for up to `patience` seconds.
@@ -106,6 +113,11 @@ class Database:
         # Coroutines share the connection: a lock keeps one transaction's statements from interleaving
         # with another's (SQLite would otherwise fold them into the same transaction).
         self._lock = asyncio.Lock()
+        # Opened by `open` once the schema is migrated. One reader is enough: its queries are index lookups
+        # of a few milliseconds at most, and what matters is that they never queue behind the writer. Its
+        # lock lets `close` wait for the read in progress (aiosqlite runs them one at a time anyway).
+        self._reader: aiosqlite.Connection | None = None
+        self._read_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT) -> Database:
@@ -127,7 +139,11 @@ class Database:
             busy = f"busy_timeout={busy_timeout * 1000:.0f}"
             for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", busy):
                 await conn.execute(f"PRAGMA {pragma}")
+            # ANALYZE (after migrations, and PRAGMA optimize on closing) samples this many rows per index, so
+            # that it stays quick on a large database.
+            await conn.execute(f"PRAGMA analysis_limit = {_ANALYSIS_LIMIT}")
             await db.migrate()
+            db._reader = await _connect_reader(path)
         except BaseException as exc:
             await conn.close()
             if isinstance(exc, sqlite3.Error):
@@ -139,8 +155,15 @@ class Database:
         return db
 
     async def close(self) -> None:
-        """Close the connection (after the last transaction finished)."""
+        """Close the connections (after the last transaction finished), refreshing the planner's statistics."""
+        if self._reader is not None:
+            async with self._read_lock:
+                await self._reader.close()
         async with self._lock:
+            # SQLite's advice for long-lived connections: on closing, analyze again the tables that the
+            # connection's queries would plan better with fresh statistics for (a history that grew, say).
+            with contextlib.suppress(sqlite3.Error):
+                await self.conn.execute("PRAGMA optimize")
             await self.conn.close()
 
     async def version(self) -> int:
@@ -162,6 +185,7 @@ class Database:
         await self._check_writable(current)
         if newest > current and (current > 0 or await self.fetchone("SELECT 1 FROM sqlite_master LIMIT 1")):
             await self._back_up_before_migrating(current, newest)
+        applied = False
         for version, name, sql in known:
             if version <= current:
                 continue
@@ -173,6 +197,11 @@ class Database:
                     await conn.execute(f"PRAGMA user_version = {version}")
             except sqlite3.Error as exc:
                 raise DatabaseError(f"migration {name} failed on {self.path}: {exc}") from exc
+            applied = True
+        if applied:
+            # New tables and indexes have no statistics: without them the planner guesses, and may pick a wide
+            # index that suits none of the query's terms.
+            await self.execute("ANALYZE")
 
     async def _check_writable(self, version: int) -> None:
         """Refuse a database the bot can read but not write: its writes would fail later, at a first answer."""
@@ -269,6 +298,21 @@ class Database:
                 log.info("the database took the write after %.1f s", loop.time() - waiting_since)
             return result
 
+    async def read_fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+        """Run a query on the read-only connection (it never waits for a write) and return its first row."""
+        async with self._read_lock, self._read_conn().execute(sql, _bind(params)) as cursor:
+            return await cursor.fetchone()
+
+    async def read_fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+        """Run a query on the read-only connection (it never waits for a write) and return all rows."""
+        async with self._read_lock, self._read_conn().execute(sql, _bind(params)) as cursor:
+            return list(await cursor.fetchall())
+
+    def _read_conn(self) -> aiosqlite.Connection:
+        if self._reader is None:
+            raise DatabaseError("the read-only connection is not open: open the database with Database.open")
+        return self._reader
+
     async def get_meta(self, key: str) -> str | None:
         """Read one value of the bot's own key/value facts."""
         row = await self.fetchone("SELECT value FROM meta WHERE key = ?", (key,))
@@ -280,6 +324,16 @@ class Database:
             "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+
+async def _connect_reader(path: Path) -> aiosqlite.Connection:
+    """Open a read-only connection to the (migrated, WAL-mode) database at `path`."""
+    # A URI, so that SQLite itself refuses writes; as_uri() escapes the characters a URI reserves.
+    uri = await asyncio.to_thread(lambda: path.resolve().as_uri())
+    reader = await aiosqlite.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
+    reader.row_factory = aiosqlite.Row
+    await reader.execute("PRAGMA busy_timeout=5000")
+    return reader
 
 
 def _read_only(path: Path, exc: sqlite3.Error) -> DatabaseError:

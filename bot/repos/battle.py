@@ -31,7 +31,7 @@ from bot.core.choices import MultipleChoice
 from bot.db import Database, from_iso, utc_iso
 from bot.repos import row_to
 from bot.repos.battle_clicks import CLICK_STATUS, FirstClicks
-from bot.repos.scores import ScoreEvent, insert_score
+from bot.repos.scores import ScoreEvent, insert_scores
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,9 +338,10 @@ class BattleRepo:
                 [(s.state.points, s.state.run, s.state.correct, battle.id, s.state.user_id) for s in scored],
             )
             ref = f"battle:{battle.id}:{number}"
-            for s in scored:
-                event = ScoreEvent(battle.guild_id, s.state.user_id, "battle", ref, s.earned, s.correct, now)
-                await insert_score(conn, event)
+            await insert_scores(
+                conn,
+                [ScoreEvent(battle.guild_id, s.state.user_id, "battle", ref, s.earned, s.correct, now) for s in scored],
+            )
         before = {p.user_id: p.points for p in players} if number > 1 else None
         return RoundResult(closed, scored, standings([s.state for s in scored], before))
 

@@ -80,7 +80,7 @@ class ReviewRepo:
 
     async def cards_of(self, user_id: int) -> dict[str, Card]:
         """Return every card of a member, by term id."""
-        rows = await self.db.fetchall(f"SELECT {_CARD_COLUMNS} FROM review_cards WHERE user_id = ?", (user_id,))
+        rows = await self.db.read_fetchall(f"SELECT {_CARD_COLUMNS} FROM review_cards WHERE user_id = ?", (user_id,))
         return {row["term_id"]: ReviewCard.from_row(row).card for row in rows}
 
     async def add_cards(self, user_id: int, term_ids: Iterable[str], now: datetime, *, due_now: bool = False) -> int:
@@ -198,7 +198,7 @@ class ReviewRepo:
 
     async def due_summary(self, user_id: int, now: datetime) -> review.DueSummary:
         """Count the member's cards due now, by the end of the UTC day and by the end of the UTC week."""
-        row = await self.db.fetchone(
+        row = await self.db.read_fetchone(
             "SELECT COUNT(*) AS total, COALESCE(SUM(due <= ?), 0) AS now, COALESCE(SUM(due < ?), 0) AS today,"
             " COALESCE(SUM(due < ?), 0) AS week FROM review_cards WHERE user_id = ?",
             (utc_iso(now), utc_iso(utc_day(now)[1]), utc_iso(utc_week(now)[1]), user_id),

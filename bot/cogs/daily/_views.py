@@ -23,7 +23,7 @@ from bot.core.answers import TermAnswer
 from bot.core.daily import POINTS_CORRECT, POINTS_OPEN, RATINGS, DailyError, Rating
 from bot.core.errors import AlreadyAnswered
 from bot.repos.daily import DailyRepo, Post, PostClosed, Recorded
-from bot.ui import CustomId, Limit, PersistentButton, in_time, persistent_view, plain_text, send, update
+from bot.ui import CustomId, Limit, PersistentButton, in_time, persistent_view, send, submitted_modal, update
 
 if TYPE_CHECKING:
     from bot.app import BotInteraction
@@ -204,28 +204,13 @@ def answer_modal(post_id: int, question: str) -> discord.ui.Modal:
     return modal
 
 
-def _submitted_text(components: list[dict[str, Any]]) -> str:
-    """Find the answer input's value in a modal submit (action rows or labels)."""
-    for component in components:
-        inner = component.get("components") or ([component["component"]] if "component" in component else [])
-        if component.get("custom_id") == ANSWER_INPUT:
-            return str(component.get("value") or "")
-        found = _submitted_text(inner)
-        if found:
-            return found
-    return ""
-
-
 def answer_submission(interaction: discord.Interaction[Any]) -> tuple[int, str] | None:
     """Return the post id and the text of a submitted answer modal; None for any other interaction."""
-    if interaction.type is not discord.InteractionType.modal_submit:
+    submitted = submitted_modal(interaction, ANSWER_MODAL, ANSWER_INPUT)
+    if submitted is None:
         return None
-    # A modal submit's payload (the same shape for any modal), read as plain JSON.
-    data = cast(dict[str, Any], interaction.data or {})
-    match = ANSWER_MODAL.match(str(data.get("custom_id", "")))
-    if match is None:
-        return None
-    return int(match["post"]), plain_text(_submitted_text(data.get("components", []))).strip()
+    fields, text = submitted
+    return int(fields["post"]), text.strip()
 
 
 async def submit_answer(interaction: BotInteraction, post_id: int, text: str) -> None:

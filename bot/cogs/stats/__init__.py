@@ -25,6 +25,7 @@ from bot.core.mastery import chapter_mastery
 from bot.core.stats import MemberStats, calendar
 from bot.render.stats_image import render_stats
 from bot.repos.daily import DailyRepo
+from bot.repos.interview import InterviewRepo
 from bot.repos.review import ReviewRepo
 from bot.repos.stats import StatsRepo
 from bot.ui import MemberCooldown
@@ -78,7 +79,8 @@ class Stats(commands.Cog):
         facts = await self.gather(interaction.guild_id, target)
         png = await asyncio.to_thread(render_stats, facts)  # Pillow blocks: keep it off the event loop
         picture = discord.File(io.BytesIO(png), filename=FILENAME)
-        await interaction.followup.send(embed=stats_embed(facts, FILENAME), file=picture)
+        interviews = await InterviewRepo(self.bot.db).summary(target.id)
+        await interaction.followup.send(embed=stats_embed(facts, FILENAME, interviews), file=picture)
 
 
 async def setup(bot: InterviewBot) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import discord
 
 from bot.content.text import plural, truncate
+from bot.core.interview import InterviewSummary
 from bot.core.stats import ACTIVITY_SCOPE, WEEKS, MemberStats, percent, window_activity
 from bot.ui import Limit
 
@@ -19,11 +20,14 @@ MASTERY = "Mastery by chapter"
 MASTERY_FIELDS = 4
 
 
-def stats_embed(facts: MemberStats, picture: str) -> discord.Embed:
-    """Render the facts as fields, with the attached picture (`picture`: its file name) as the image."""
+def stats_embed(facts: MemberStats, picture: str, interviews: InterviewSummary | None = None) -> discord.Embed:
+    """Render the facts as fields, with the attached picture (`picture`: its file name) as the image.
+
+    `interviews`, the member's mock interviews, is a field beside the picture's facts.
+    """
     title = truncate(f"Practice statistics: {discord.utils.escape_markdown(facts.name)}", Limit.TITLE)
     embed = discord.Embed(title=title, colour=discord.Colour.blurple())
-    for name, value in text_fields(facts):
+    for name, value in text_fields(facts, interviews):
         embed.add_field(name=name, value=value, inline=not name.startswith(MASTERY))
     embed.set_image(url=f"attachment://{picture}")
     return embed
@@ -50,8 +54,15 @@ def _pack_lines(lines: Sequence[str], limit: int, count: int, more: str) -> list
     return ["\n".join(chunk) for chunk in texts]
 
 
-def text_fields(stats: MemberStats) -> list[tuple[str, str]]:
-    """Return the facts of the picture as (name, value) embed fields within Discord's limits."""
+def interviews_value(summary: InterviewSummary) -> str:
+    """Write a member's mock interviews: how many, and their average coverage of the key points."""
+    if not summary.done:
+        return "None yet: try `/interview start`"
+    return f"{summary.done} done · average coverage {percent(summary.average)}"
+
+
+def text_fields(stats: MemberStats, interviews: InterviewSummary | None = None) -> list[tuple[str, str]]:
+    """Return the facts of the picture (and the mock interviews) as (name, value) embed fields within limits."""
     if stats.streak is None:
         streak = "No daily streak yet"
     else:
@@ -82,5 +93,6 @@ def text_fields(stats: MemberStats) -> list[tuple[str, str]]:
             f"{stats.due.describe()} · {stats.due.total} in the deck" if stats.due.total else "No cards yet",
         ),
         (f"Activity, last {WEEKS} weeks", f"{activity} ({ACTIVITY_SCOPE})"),
+        *([("Mock interviews", interviews_value(interviews))] if interviews is not None else []),
         *((MASTERY if n == 0 else f"{MASTERY} (continued)", value) for n, value in enumerate(mastery)),
     ]

@@ -321,8 +321,9 @@ def help_embed(library: Library) -> discord.Embed:
     _field(
         embed,
         "🎯 Practice",
-        "`/quiz solo|battle|stop` for a solo quiz or a battle in the channel, `/review` for the terms due in "
-        "your spaced review, `/leaderboard` and `/stats` for points, accuracy and mastery.",
+        "`/quiz solo|battle|stop` for a solo quiz or a battle in the channel, `/interview start|pair|history` for "
+        "timed mock interviews alone or with a partner, `/review` for the terms due in your spaced review, "
+        "`/leaderboard` and `/stats` for points, accuracy and mastery.",
     )
     _field(embed, "📈 Mastery", MASTERY_RULE)
     credits = []

@@ -93,9 +93,9 @@ class DailyRepo:
     async def channels(self, guild_id: int | None = None) -> list[DailyChannel]:
         """Return the enabled daily channels, of one server or of all."""
         if guild_id is None:
-            rows = await self.db.fetchall("SELECT * FROM daily_channels WHERE enabled = 1 ORDER BY channel_id")
+            rows = await self.db.read_fetchall("SELECT * FROM daily_channels WHERE enabled = 1 ORDER BY channel_id")
         else:
-            rows = await self.db.fetchall(
+            rows = await self.db.read_fetchall(
                 "SELECT * FROM daily_channels WHERE guild_id = ? AND enabled = 1 ORDER BY channel_id", (guild_id,)
             )
         return [DailyChannel.from_row(r) for r in rows]
@@ -288,7 +288,7 @@ class DailyRepo:
 
     async def answers_since(self, guild_id: int, user_id: int, since: datetime) -> int:
         """Count a member's daily answers in a server since a moment."""
-        row = await self.db.fetchone(
+        row = await self.db.read_fetchone(
             "SELECT count(*) FROM daily_answers WHERE guild_id = ? AND user_id = ? AND answered_at >= ?",
             (guild_id, user_id, utc_iso(since)),
         )
@@ -298,7 +298,7 @@ class DailyRepo:
 
     async def streak(self, guild_id: int, user_id: int) -> StreakRow | None:
         """Return a member's stored streak in a server."""
-        row = await self.db.fetchone(
+        row = await self.db.read_fetchone(
             "SELECT * FROM member_streaks WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
         )
         return None if row is None else StreakRow.from_row(row)
