@@ -1,12 +1,20 @@
-"""The database in trouble, end to end: full."""
+"""The database in trouble, end to end: held by another process, or full.
+
+Another process (tests/dblock.py) holds a real write transaction while members click and run commands: every
+interaction is answered within Discord's 3 seconds while the lock is still held, reads go on beside it, and
+every answer acknowledged is stored once the lock goes. The busy timeout is shortened in the config, so the
+bot's writes are refused as locked and retried several times within a short test.
+"""
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
+from bot.core import daily
 from bot.db import StorageFull
 from bot.ui import STORAGE_FULL
+from dblock import other_process_writing
+from standin import Permissions
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -19,6 +27,69 @@ async def setup_daily(env, admin, channel, kind: str) -> None:
 
 def custom_ids(message) -> list[str]:
     return [c["custom_id"] for c in message.all_components() if "custom_id" in c]
+
+
+async def test_members_are_answered_and_their_answers_kept_while_another_process_holds_the_database(env, caplog):
+    guild = env.standin.guild
+    admin = guild.add_member("admin", permissions=Permissions.MANAGE_GUILD)
+    clickers = [guild.add_member(f"member-{n}") for n in range(5)]
+    solo_player, newcomer, writer = (guild.add_member(name) for name in ("solo", "newcomer", "writer"))
+    choice, interview, later = (guild.add_text_channel(name) for name in ("daily", "interview", "later"))
+    env.clock.set(START)
+    bot = await env.start(database={"busy_timeout_seconds": 0.1})
+    await setup_daily(env, admin, choice, "definitions")
+    await setup_daily(env, admin, interview, "interview")
+    await setup_daily(env, admin, later, "definitions")
+    env.clock.set(daily.slot_at(date(2026, 3, 3), daily.parse_post_time("09:00"), "Etc/UTC"))
+    cog = bot.get_cog("Daily")
+    post = (await cog.poster.post_daily(choice.id, env.clock())).post
+    question = (await cog.poster.post_daily(interview.id, env.clock())).post
+    [post_message] = env.standin.channel_messages(choice)
+    [question_message] = env.standin.channel_messages(interview)
+    quiz = (await (await env.standin.slash("quiz solo", {"questions": 2}, user=solo_player)).response()).message
+    session_id = int(custom_ids(quiz)[0].split(":")[2])
+    solo_right = (await bot.db.fetchone("SELECT answer FROM solo_questions WHERE session_id = ?", (session_id,)))[0]
+
+    with caplog.at_level("INFO", logger="bot.db"):
+        async with other_process_writing(env.db_path) as holder:
+            clicks = [
+                await env.standin.click(post_message, f"iq:daily:{post.id}:{post.answer}", user=member)
+                for member in clickers
+            ]
+            solo_answer = await env.standin.click(quiz, f"iq:solo:{session_id}:0:{solo_right}", user=solo_player)
+            new_quiz = await env.standin.slash("quiz solo", {"questions": 3}, user=newcomer)
+            post_now = await env.standin.slash("daily post", {"channel": later}, user=admin)
+            streak = await env.standin.slash("streak", user=clickers[0])
+            opener = await env.standin.click(question_message, f"iq:daily-answer:{question.id}", user=writer)
+            assert (await opener.response()).type == 9  # the answer form opens: its reads do not wait for writes
+            written = await env.standin.submit_modal(f"iq:daily-modal:{question.id}", {"answer": "Held, then saved."})
+            handles = [*clicks, solo_answer, new_quiz, post_now, streak, written]
+            # Every interaction is answered, or deferred, while the other process still holds the database.
+            await env.standin.wait_until(lambda: all(h.callback for h in handles), timeout=3)
+            assert env.standin.late_interactions() == []
+            assert streak.callback.type == 4  # a read: answered at once, beside the lock
+            assert any("another process holds the database" in r.getMessage() for r in caplog.records)
+            await holder.release()
+
+            # Once it lets go, every acknowledged answer is stored and its member told.
+            for click in clicks:
+                assert (await click.original_message()).content.startswith("✅ **Right:")
+            await env.standin.wait_until(lambda: quiz.embeds[0]["title"] == "✅ Right!" or None)
+            assert (await new_quiz.original_message()).embeds[0]["title"] == "Question 1 of 3"
+            assert (await post_now.original_message()).content.startswith("Posted today's question in <#")
+            assert (await written.original_message()).embeds[0]["title"] == "Answer saved · +5 points"
+
+    rows = await bot.db.fetchall("SELECT user_id FROM daily_answers WHERE post_id = ?", (post.id,))
+    assert sorted(r[0] for r in rows) == sorted(m.id for m in clickers)
+    text = await bot.db.fetchone("SELECT answer_text FROM daily_answers WHERE post_id = ?", (question.id,))
+    assert text[0] == "Held, then saved."
+    solo = await bot.db.fetchone(
+        "SELECT choice FROM solo_questions WHERE session_id = ? AND position = 0", (session_id,)
+    )
+    assert solo[0] == solo_right
+    assert (await bot.db.fetchone("SELECT count(*) FROM solo_sessions WHERE user_id = ?", (newcomer.id,)))[0] == 1
+    assert len(env.standin.channel_messages(later)) == 1
+    assert await bot.db.fetchone("SELECT value FROM meta WHERE key = 'held-by'") is None  # its write rolled back
 
 
 async def test_a_full_disk_is_named_to_every_member_and_logged_once(env):
@@ -57,4 +128,3 @@ async def fill_solo_storage(bot) -> None:
         except StorageFull:
             return
         position += 1
-        await asyncio.sleep(0)
