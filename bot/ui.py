@@ -362,13 +362,23 @@ async def in_time(
     """
     task = asyncio.ensure_future(work)
     within = getattr(interaction.client, "ack_seconds", ACK_SECONDS)
-    done, _ = await asyncio.wait({task}, timeout=within)
-    if not done and not interaction.response.is_done():
-        if update:
-            await interaction.response.defer()
-        else:
-            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-    return await asyncio.shield(task)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=within)
+        if not done and not interaction.response.is_done():
+            if update:
+                await interaction.response.defer()
+            else:
+                await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        return await asyncio.shield(task)
+    except BaseException:
+        task.add_done_callback(_finished_alone)  # the handler gave up (cancelled, or Discord refused the deferral)
+        raise
+
+
+def _finished_alone(task: asyncio.Future[Any]) -> None:
+    """Log how a handler's database work ended once nobody awaited it any more (its result has no one to tell)."""
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.warning("the database work of an abandoned interaction failed: %r", error)
 
 
 async def send(interaction: discord.Interaction[Any], content: str | None = None, **fields: Any) -> int | None:

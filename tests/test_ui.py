@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any, Self
 
@@ -19,6 +20,7 @@ from bot.ui import (
     chapter_label,
     chapter_title,
     disabled,
+    in_time,
     is_known,
     persistent_view,
     plain_text,
@@ -115,3 +117,60 @@ def test_answer_bars_mark_the_right_option_and_give_share_and_count():
         "▫️ ▱▱▱▱▱▱▱▱▱▱ 0 % (0) · D · Swish",
     ]
     assert answer_bars(["A", "B"], [0, 0], 0) == ["✅ ▱▱▱▱▱▱▱▱▱▱ 0 % (0) · A", "▫️ ▱▱▱▱▱▱▱▱▱▱ 0 % (0) · B"]
+
+
+class _Response:
+    def __init__(self) -> None:
+        self.deferred: list[dict[str, object]] = []
+        self.acknowledged = asyncio.Event()
+
+    def is_done(self) -> bool:
+        return bool(self.deferred)
+
+    async def defer(self, **kwargs: object) -> None:
+        self.deferred.append(kwargs)
+        self.acknowledged.set()
+
+
+class _Interaction:
+    def __init__(self, ack_seconds: float) -> None:
+        self.client = type("Client", (), {"ack_seconds": ack_seconds})()
+        self.response = _Response()
+
+
+async def test_work_done_in_time_is_not_deferred_and_slow_work_is_deferred_once():
+    quick = _Interaction(ack_seconds=5)
+    assert await in_time(quick, asyncio.sleep(0, result="stored")) == "stored"
+    assert quick.response.deferred == []
+
+    slow = _Interaction(ack_seconds=0)
+    release = asyncio.Event()
+
+    async def write() -> str:
+        await release.wait()
+        return "stored"
+
+    waiting = asyncio.create_task(in_time(slow, write(), update=True))
+    await asyncio.wait_for(slow.response.acknowledged.wait(), 1)
+    assert slow.response.deferred == [{}]  # a silent update of the clicked message
+    release.set()
+    assert await waiting == "stored"
+    assert await in_time(_Interaction(ack_seconds=0), write()) == "stored"
+
+
+async def test_work_goes_on_when_its_handler_is_cancelled():
+    interaction = _Interaction(ack_seconds=0)
+    release, stored = asyncio.Event(), asyncio.Event()
+
+    async def write() -> None:
+        await release.wait()
+        stored.set()
+
+    handler = asyncio.create_task(in_time(interaction, write()))
+    await asyncio.wait_for(interaction.response.acknowledged.wait(), 1)
+    assert interaction.response.deferred == [{"ephemeral": True, "thinking": True}]
+    handler.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await handler
+    release.set()
+    await asyncio.wait_for(stored.wait(), 1)  # the acknowledged answer is kept
