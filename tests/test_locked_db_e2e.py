@@ -128,3 +128,79 @@ async def fill_solo_storage(bot) -> None:
         except StorageFull:
             return
         position += 1
+
+
+async def test_a_solo_mock_interview_clicked_through_while_another_process_holds_the_database(env):
+    """Each step of a mock interview is taken while another process holds the database (a fresh hold each time:
+    the next step's button only appears once the last one is stored): start, write an answer, mark, next, and a
+    write click on a question whose time ran out. Each is answered within 3 s while the lock is held; the answer
+    form opens at once; once the lock goes, each step shows and is stored."""
+    member = env.standin.guild.add_member("candidate")
+    env.clock.set(START)
+    bot = await env.start(database={"busy_timeout_seconds": 0.1})
+    db = bot.db
+
+    async def held(step):
+        """Take one step while another process holds the database; return its handle once the lock is let go."""
+        async with other_process_writing(env.db_path) as holder:
+            handle = await step()
+            await env.standin.wait_until(lambda: handle.callback, timeout=3)
+            assert env.standin.late_interactions() == []
+            assert holder.process.returncode is None  # answered while the other process still holds its write
+            await holder.release()
+        return handle
+
+    # Start: deferred (its interview is a write), then the first question once the lock goes.
+    start = await held(lambda: env.standin.slash("interview start", {"questions": 2, "minutes": 3}, user=member))
+    assert start.callback.type == 5  # "thinking…" while the interview waits to be stored
+    history = None
+
+    screen = await start.original_message()
+    assert screen.ephemeral and screen.embeds[0]["title"] == "Question 1 of 2"
+    interview_id = int(custom_ids(screen)[0].split(":")[2])
+
+    # Write: the form opens at once, the lock still held (a read, and no catch-up due); the answer is deferred.
+    async def write():
+        nonlocal history
+        opener = await env.standin.click(screen, f"iq:iv:{interview_id}:0:write", user=member)
+        assert (await opener.response(timeout=3)).type == 9
+        history = await env.standin.slash("interview history", user=member)
+        await env.standin.wait_until(lambda: history.callback, timeout=3)
+        assert history.callback.type == 4  # a read on the read-only connection: answered beside the lock
+        env.clock.advance(seconds=60)
+        return await env.standin.submit_modal(f"iq:iv-answer:{interview_id}:0", {"answer": "Held, then saved."})
+
+    submitted = await held(write)
+    assert submitted.callback.type == 6  # a deferred update of the interview's screen
+    await env.standin.wait_until(lambda: "mark what you covered" in screen.embeds[0]["title"] or None)
+
+    # Mark, then Next: each deferred while held, each shown and stored once the lock goes.
+    marked = await held(lambda: env.standin.click(screen, f"iq:iv:{interview_id}:0:mark", user=member, values=["0"]))
+    assert marked.callback.type == 6
+    await env.standin.wait_until(lambda: marked_values(screen) == ["0"] or None)
+    moved = await held(lambda: env.standin.click(screen, f"iq:iv:{interview_id}:0:next", user=member))
+    assert moved.callback.type == 6
+    await env.standin.wait_until(lambda: screen.embeds[0]["title"] == "Question 2 of 2" or None)
+
+    # Write after the deadline: a catch-up is due, so no form: the click is deferred and shows time's up.
+    env.clock.advance(minutes=4)
+    late = await held(lambda: env.standin.click(screen, f"iq:iv:{interview_id}:1:write", user=member))
+    assert late.callback.type == 6
+    await env.standin.wait_until(lambda: "mark what you covered" in screen.embeds[0]["title"] or None)
+
+    rows = await db.fetchall(
+        "SELECT answer_kind, answer_text, covered, marked_at FROM interview_questions"
+        " WHERE interview_id = ? ORDER BY position",
+        (interview_id,),
+    )
+    first, second = rows
+    assert (first["answer_kind"], first["answer_text"], first["covered"]) == ("written", "Held, then saved.", "[0]")
+    assert first["marked_at"] is not None
+    assert (second["answer_kind"], second["marked_at"]) == ("timeout", None)
+    assert all(h.callback.request.answered.is_set() for h in (start, history, submitted, marked, moved, late))
+    assert await db.fetchone("SELECT value FROM meta WHERE key = 'held-by'") is None  # its writes rolled back
+
+
+def marked_values(message) -> list[str]:
+    [menu] = [c for c in message.all_components() if c.get("type") == 3]
+    return [o["value"] for o in menu["options"] if o.get("default")]
