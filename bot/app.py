@@ -27,7 +27,7 @@ from bot.core.shards import Shards
 from bot.db import Database
 from bot.gateway import keep_configured_gateway
 from bot.pacing import Pacer
-from bot.ui import BotTree
+from bot.ui import ACK_SECONDS, BotTree, answer_unknown
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,7 @@ class InterviewBot(commands.AutoShardedBot):
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.pacer = Pacer(config.rate.requests_per_second)
         self.answer_listeners: list[Callable[[TermAnswer], Awaitable[None]]] = []
+        self.ack_seconds = ACK_SECONDS  # how long a handler waits for the database before deferring (`bot.ui.in_time`)
         self._pace_requests()
         keep_configured_gateway(self.http)  # discord.py re-identifies on its default gateway otherwise
 
@@ -146,6 +147,10 @@ class InterviewBot(commands.AutoShardedBot):
             raise
         log.info("synced %d slash commands %s", len(synced), f"to server {guild.id}" if guild else "globally")
         return True
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Answer a click or form that no item of this version handles (discord.py calls this for every interaction)."""
+        await answer_unknown(interaction)
 
     async def close(self) -> None:
         """Stop the scheduler, then disconnect."""

@@ -53,11 +53,14 @@ class DatabaseConfig:
 
     path: Path = Path("data/interview-bot.db")
     url: str = ""
+    busy_timeout_seconds: float = 20.0
 
     def validate(self) -> None:
         """Raise ValueError, saying what to fix, if a setting is not allowed."""
         if not str(self.path):
             raise ValueError("path must not be empty")
+        if not 0 < self.busy_timeout_seconds <= 600:
+            raise ValueError("busy_timeout_seconds must be more than 0 and at most 600")
         if self.url and not self.url.startswith(("postgresql://", "postgres://")):
             raise ValueError("url must be empty (SQLite at path) or start with postgresql://")
 

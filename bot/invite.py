@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import discord
 
-# View Channels, Send Messages, Embed Links (cards), Attach Files (/stats pictures), Create Public Threads and
-# Send Messages in Threads (a daily question's discussion thread). The README shows the same integer.
+# View Channels, Send Messages, Embed Links (cards), Attach Files (/stats pictures), Read Message History (the
+# daily poster looks for a post whose send was interrupted), Create Public Threads and Send Messages in Threads
+# (a daily question's discussion thread). The README shows the same integer.
 PERMISSIONS = discord.Permissions(
     view_channel=True,
     send_messages=True,
     embed_links=True,
     attach_files=True,
+    read_message_history=True,
     create_public_threads=True,
     send_messages_in_threads=True,
 )

@@ -112,7 +112,11 @@ def point_at_api(config: Config) -> None:
 async def serve(config: Config, token: str, library: Library) -> None:
     """Open the database, run the bot until it is closed or a stop signal arrives, then close everything."""
     point_at_api(config)
-    db = await open_database(config.database.target, password=read_database_password())
+    db = await open_database(
+        config.database.target,
+        password=read_database_password(),
+        busy_timeout=config.database.busy_timeout_seconds,
+    )
     stats = library.stats()
     log.info("loaded %d terms and %d questions from %d pack(s)", stats["terms"], stats["questions"], stats["packs"])
     try:

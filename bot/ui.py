@@ -10,13 +10,18 @@ round. A feature reaches its bot, typed, through `bot.app.BotInteraction` (`disc
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
 import re
 import string
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Awaitable, Iterable, Sequence
+from datetime import timedelta
 from typing import Any, ClassVar, Self, TypeVar, cast, overload
 
 import discord
+from discord import AppCommandOptionType as OptionType
 from discord import app_commands
 from discord.ext import commands
 from discord.ext.commands.bot import BotBase
@@ -25,12 +30,15 @@ from bot.content.index import Library
 from bot.content.models import Chapter, Term
 from bot.content.relations import relations
 from bot.content.text import truncate
+from bot.core.cooldowns import Cooldown, Rate
 from bot.core.errors import BotError
 from bot.core.shares import percentages, proportional
+from bot.db import StorageFull
 
 log = logging.getLogger(__name__)
 
 CogT = TypeVar("CogT", bound=commands.Cog)
+T = TypeVar("T")
 
 
 class Limit:
@@ -119,15 +127,29 @@ def ordinal(n: int) -> str:
 
 # -- custom ids and the buttons that survive a restart -------------------------------------------------------
 
-# An id or a count inside a custom_id: Discord's snowflakes and SQLite's row ids have at most 19 digits.
+# An id or a count inside a custom_id: Discord's snowflakes and SQLite's row ids have at most 19 digits. Not every
+# 19-digit number is one: past MAX_NUMBER (SQLite's largest INTEGER) `CustomId.match` refuses it.
 NUMBER = r"\d{1,19}"
+MAX_NUMBER = 2**63 - 1
+NAMESPACE = "iq:"  # every custom_id the bot makes starts so
+STALE = "This button or form is out of date or damaged, so it does nothing. Run the command again for a fresh one."
+
+# Every template made, by its text: what `answer_unknown` knows to be handled.
+_TEMPLATES: dict[str, re.Pattern[str]] = {}
+
+
+class ForgedId(BotError):
+    """A custom_id of one of the bot's templates with a number no id can have: forged, or damaged."""
+
+    def __init__(self, message: str = STALE) -> None:
+        super().__init__(message)
 
 
 class CustomId:
     """A custom_id template written once, such as "iq:solo:{session}:{q}:{choice}": it makes ids and parses them.
 
     Each `{field}` matches `NUMBER` unless given its own pattern (`CustomId("iq:x:{choice}", choice="[0-3]")`);
-    the text between fields is matched literally.
+    the text between fields is matched literally. `fields` maps each field to its pattern.
     """
 
     def __init__(self, template: str, **patterns: str) -> None:
@@ -142,14 +164,28 @@ class CustomId:
                 parts.append(f"(?P<{name}>{patterns.get(name, NUMBER)})")
         self.template = template
         self.pattern = re.compile("".join(parts))
+        self.fields = {name: patterns.get(name, NUMBER) for name in fields}
+        _TEMPLATES[template] = self.pattern
 
     def make(self, **values: object) -> str:
         """Return the custom_id with these field values."""
         return self.template.format(**values)
 
     def match(self, custom_id: str) -> re.Match[str] | None:
-        """Return the fields of a custom_id made from this template, or None when it is another's."""
-        return self.pattern.fullmatch(custom_id)
+        """Return the fields of a custom_id made from this template, or None when it is another's.
+
+        Raises `ForgedId` for an id of this template whose number is larger than any id (`MAX_NUMBER`): Python
+        would read it, and SQLite would refuse it with an OverflowError.
+        """
+        found = self.pattern.fullmatch(custom_id)
+        if found is not None and any(p == NUMBER and int(found[n]) > MAX_NUMBER for n, p in self.fields.items()):
+            raise ForgedId()
+        return found
+
+
+def is_known(custom_id: str) -> bool:
+    """Tell whether any template of this bot (a button's, a menu's or a form's) matches the custom_id."""
+    return any(pattern.fullmatch(custom_id) for pattern in _TEMPLATES.values())
 
 
 # Matches nothing: the template of the two abstract bases below, which are never registered.
@@ -185,6 +221,10 @@ class _Persistent:
         discord.py only logs an exception raised in an item's callback, and the user would see "interaction failed".
         """
         try:
+            if self._forged:
+                raise ForgedId()
+            # A forged number is refused here, before it reaches a query.
+            self.ids.match(str(cast(dict[str, Any], interaction.data or {}).get("custom_id", "")))
             await self.run(interaction)
         except Exception as exc:
             await report_failure(interaction, exc)
@@ -192,6 +232,21 @@ class _Persistent:
     async def run(self, interaction: discord.Interaction[Any]) -> None:
         """Handle the click (each item)."""
         raise NotImplementedError
+
+    # Set on an item that can only refuse its click (see `_refusing`).
+    _forged = False
+
+    @classmethod
+    def _refusing(cls, component: discord.ui.Item[Any]) -> Self:
+        """Return this item on a component of another kind (a button for a menu: only a forged click sends one).
+
+        It cannot be rebuilt from that component; it answers the click with `ForgedId` instead of failing where
+        discord.py builds it, which only logs an error and leaves the member without an answer.
+        """
+        refusing = cls.__new__(cls)
+        discord.ui.DynamicItem.__init__(cast(Any, refusing), component)
+        refusing._forged = True
+        return refusing
 
 
 class PersistentButton(_Persistent, discord.ui.DynamicItem[discord.ui.Button[Any]], template=_NOTHING):
@@ -202,8 +257,7 @@ class PersistentButton(_Persistent, discord.ui.DynamicItem[discord.ui.Button[Any
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> Self:
         """Rebuild the button a click arrived on (discord.py calls this)."""
-        assert isinstance(item, discord.ui.Button)
-        return cls.restore(item, match)
+        return cls.restore(item, match) if isinstance(item, discord.ui.Button) else cls._refusing(item)
 
     @classmethod
     def restore(cls, button: discord.ui.Button[Any], fields: re.Match[str]) -> Self:
@@ -219,8 +273,7 @@ class PersistentSelect(_Persistent, discord.ui.DynamicItem[discord.ui.Select[Any
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> Self:
         """Rebuild the menu a choice arrived on (discord.py calls this)."""
-        assert isinstance(item, discord.ui.Select)
-        return cls.restore(item, match)
+        return cls.restore(item, match) if isinstance(item, discord.ui.Select) else cls._refusing(item)
 
     @classmethod
     def restore(cls, select: discord.ui.Select[Any], fields: re.Match[str]) -> Self:
@@ -245,7 +298,8 @@ def submitted_modal(
     """Return the custom_id fields of a submitted modal made from `modal` and its text input's value.
 
     For modals handled by their custom_id (from a cog's `on_interaction`), so that a modal opened before a restart
-    is still taken: any other interaction gives None.
+    is still taken: any other interaction gives None. The text comes without lone surrogates (`plain_text`); a
+    forged number in the custom_id raises `ForgedId` (`CustomId.match`).
     """
     if interaction.type is not discord.InteractionType.modal_submit:
         return None
@@ -254,7 +308,7 @@ def submitted_modal(
     fields = modal.match(str(data.get("custom_id", "")))
     if fields is None:
         return None
-    return fields, _text_input_value(data.get("components", []), text_input) or ""
+    return fields, plain_text(_text_input_value(data.get("components", []), text_input) or "")
 
 
 def persistent_view(*items: discord.ui.Item[Any]) -> discord.ui.View:
@@ -277,12 +331,76 @@ def disabled(view: discord.ui.View) -> discord.ui.View:
 # -- replies and failures ------------------------------------------------------------------------------------
 
 
+def plain_text(value: object) -> str:
+    """Return text a member typed (a form's field) as text that can be stored and sent on.
+
+    Discord's JSON may carry a lone UTF-16 surrogate (half of an emoji), which no UTF-8 text can hold: SQLite and
+    the log would raise UnicodeEncodeError. Each becomes U+FFFD; a pair that came as two halves is joined.
+    """
+    return str(value).encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 async def reply_privately(interaction: discord.Interaction[Any], content: str) -> None:
     """Tell the caller something only they see, whether or not the interaction was answered yet."""
+    await send(interaction, content)
+
+
+# Seconds a handler waits for its database work before it acknowledges the interaction (Discord allows 3).
+ACK_SECONDS = 1.5
+
+
+async def in_time(
+    interaction: discord.Interaction[Any], work: Awaitable[T], *, update: bool = False, ephemeral: bool = True
+) -> T:
+    """Await `work` (what a handler reads and writes); if it is not done within ACK_SECONDS, defer the interaction.
+
+    Discord drops an interaction not answered within 3 seconds, and a write may wait much longer for another
+    process's lock (`bot.db` retries it). Deferring keeps the interaction 15 minutes; the reply then goes through
+    `send` (a new message, public if not `ephemeral`; "thinking…" meanwhile) or with `update=True` through
+    `update` (the clicked message). The work is its own task: a handler cancelled meanwhile does not drop an
+    answer it acknowledged.
+    """
+    task = asyncio.ensure_future(work)
+    within = getattr(interaction.client, "ack_seconds", ACK_SECONDS)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=within)
+        if not done and not interaction.response.is_done():
+            if update:
+                await interaction.response.defer()
+            else:
+                await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        return await asyncio.shield(task)
+    except BaseException:
+        task.add_done_callback(_finished_alone)  # the handler gave up (cancelled, or Discord refused the deferral)
+        raise
+
+
+def _finished_alone(task: asyncio.Future[Any]) -> None:
+    """Log how a handler's database work ended once nobody awaited it any more (its result has no one to tell)."""
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.warning("the database work of an abandoned interaction failed: %r", error)
+
+
+async def send(interaction: discord.Interaction[Any], content: str | None = None, **fields: Any) -> int | None:
+    """Answer with a new message, private unless `ephemeral=False`: the response, or its followup after a deferral.
+
+    `fields` are `send_message`'s (embeds, view, file …); None stands for "not given". Returns the message's id.
+    """
+    given = {name: value for name, value in fields.items() if value is not None}
+    given.setdefault("ephemeral", True)
     if interaction.response.is_done():
-        await interaction.followup.send(content, ephemeral=True)
+        message = await interaction.followup.send(content or discord.utils.MISSING, wait=True, **given)
+        return message.id
+    sent = await interaction.response.send_message(content, **given)
+    return sent.message_id
+
+
+async def update(interaction: discord.Interaction[Any], **fields: Any) -> None:
+    """Show `fields` (content, embeds, view …; None clears one) on the message whose button was clicked."""
+    if interaction.response.is_done():
+        await interaction.edit_original_response(**fields)
     else:
-        await interaction.response.send_message(content, ephemeral=True)
+        await interaction.response.edit_message(**fields)
 
 
 # Discord's client names a few permissions differently from the API ("Manage Server", not "Manage Guild"); a
@@ -304,19 +422,142 @@ def missing_permissions(have: discord.Permissions, needed: Iterable[str]) -> lis
     return [flag for flag in needed if not getattr(have, flag)]
 
 
+# What each option type takes, as a reply names it.
+_OPTION_KINDS = {
+    OptionType.string: "text",
+    OptionType.integer: "a whole number",
+    OptionType.number: "a number",
+    OptionType.boolean: "true or false",
+    OptionType.user: "a member",
+    OptionType.channel: "a channel",
+    OptionType.role: "a role",
+    OptionType.mentionable: "a member or a role",
+    OptionType.attachment: "a file",
+}
+_ID = re.compile(r"[0-9]{1,19}")
+
+
+class OptionMismatch(app_commands.AppCommandError):
+    """An option's value is not of the type the command declares (Discord's client never sends such a value)."""
+
+    def __init__(self, name: str, kind: OptionType) -> None:
+        super().__init__(f"option {name!r} got a value that is not {_OPTION_KINDS.get(kind, kind.name)}")
+        self.name, self.kind = name, kind
+
+
+def _fits(kind: OptionType, value: object) -> bool:
+    """Tell whether a value, as the interaction carries it, is of an option type."""
+    if kind is OptionType.string:
+        return isinstance(value, str)
+    if kind is OptionType.boolean:
+        return isinstance(value, bool)
+    if kind in (OptionType.integer, OptionType.number):
+        numbers = int if kind is OptionType.integer else int | float
+        return isinstance(value, numbers) and not isinstance(value, bool)
+    # Members, channels, roles and files arrive as their ids.
+    return isinstance(value, str) and _ID.fullmatch(value) is not None and int(value) <= MAX_NUMBER
+
+
+def check_options(tree: app_commands.CommandTree[Any], interaction: discord.Interaction[Any]) -> None:
+    """Raise `OptionMismatch` when a slash command's option value is not of the type the command declares.
+
+    discord.py hands a `str` parameter whatever arrives (an integer, say), and builds ids with `int()`; only a
+    modified client sends such values, and they must not reach a handler. Text values lose lone surrogates
+    (`plain_text`) here, before discord.py reads them, so no handler stores or logs one.
+    """
+    data = cast(dict[str, Any], interaction.data or {})
+    name = str(data.get("name", ""))
+    command = tree.get_command(name, guild=interaction.guild) or tree.get_command(name)
+    options: list[dict[str, Any]] = data.get("options") or []
+    while isinstance(command, app_commands.Group):
+        sub = next(
+            (o for o in options if o.get("type") in (OptionType.subcommand.value, OptionType.subcommand_group.value)),
+            None,
+        )
+        if sub is None:
+            return
+        command = command.get_command(str(sub.get("name", "")))
+        options = sub.get("options") or []
+    if not isinstance(command, app_commands.Command):
+        return  # unknown here: discord.py answers it as an outdated command
+    for option in options:
+        parameter = command.get_parameter(str(option.get("name", "")))
+        if parameter is None:
+            continue  # an option this version no longer has: discord.py reports the outdated command
+        if option.get("type") != parameter.type.value or not _fits(parameter.type, option.get("value")):
+            raise OptionMismatch(parameter.display_name, parameter.type)
+        if parameter.type is OptionType.string:
+            option["value"] = plain_text(option["value"])
+
+
+def _option_message(
+    interaction: discord.Interaction[Any], error: OptionMismatch | app_commands.TransformerError
+) -> str:
+    """Tell a member which option was not what the command takes."""
+    if isinstance(error, OptionMismatch):
+        name, kind = error.name, error.kind
+    else:  # discord.py's conversion failed: the option is the one whose value it was given
+        name = next((n for n, value in interaction.namespace if value is error.value), "")
+        kind = error.type
+    what = f"“{name}” takes" if name else "One of the options takes"
+    return (
+        f"{what} {_OPTION_KINDS.get(kind, 'another value')}. Fill it in from Discord's command box (pick from its"
+        " list where it offers one), then try again."
+    )
+
+
+STORAGE_FULL = (
+    "I can't save anything right now: my storage is full. The people who run me have been told; please try again later."
+)
+
+
+class Throttle:
+    """Let something happen at most once per `every` seconds (of `time.monotonic`): a log line that would repeat."""
+
+    def __init__(self, every: float) -> None:
+        self.every = every
+        self._last: float | None = None
+
+    def ready(self) -> bool:
+        """Tell whether it may happen now, and if so count it as happening."""
+        now = time.monotonic()
+        if self._last is not None and now - self._last < self.every:
+            return False
+        self._last = now
+        return True
+
+
+# Every interaction meets a full disk until space is freed: the operator hears of it once in 10 minutes.
+_STORAGE_FULL_LOG = Throttle(600.0)
+
+
 async def report_failure(interaction: discord.Interaction[Any], error: Exception) -> None:
     """Turn an exception raised while handling an interaction into a private reply (and a log for bugs)."""
     original = getattr(error, "original", error)
     if isinstance(original, BotError):
         message = str(original)
+    elif isinstance(original, StorageFull):
+        if _STORAGE_FULL_LOG.ready():
+            log.error(
+                "the bot's storage is full (%s): nothing can be saved until space is freed on the database's disk;"
+                " members are told so (logged again in 10 minutes if it lasts)",
+                original,
+            )
+        message = STORAGE_FULL
     elif isinstance(original, app_commands.MissingPermissions):
         message = f"You need the {permission_names(original.missing_permissions)} permission for this."
     elif isinstance(original, app_commands.BotMissingPermissions):
         message = f"I need the {permission_names(original.missing_permissions)} permission here for this."
+    elif isinstance(original, TooSoon):
+        message = str(original)
     elif isinstance(original, app_commands.NoPrivateMessage):
         message = "This works in a server channel, not in direct messages."
     elif isinstance(original, app_commands.CheckFailure):
         message = "You can't use this here."
+    elif isinstance(original, OptionMismatch | app_commands.TransformerError):
+        # A value Discord's client would not have sent (a modified client, a stale form): the member's, not a bug.
+        log.warning("refused an option value in interaction %s: %s", interaction.id, original)
+        message = _option_message(interaction, original)
     elif isinstance(original, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
         # Discord still shows a command as it was before the last sync: not a bug, and not the user's fault.
         log.warning("outdated command used in interaction %s: %s", interaction.id, original)
@@ -331,11 +572,68 @@ async def report_failure(interaction: discord.Interaction[Any], error: Exception
 
 
 class BotTree(app_commands.CommandTree):
-    """The command tree with one error handler for every slash command."""
+    """The command tree with one error handler for every slash command, which refuses ill-typed options first."""
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        """Refuse a slash command whose options are not of the declared types (`on_error` answers it)."""
+        if interaction.type is discord.InteractionType.application_command:
+            check_options(self, interaction)
+        return True
 
     async def on_error(self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError) -> None:
         """Answer a failing command privately (see `report_failure`)."""
         await report_failure(interaction, error)
+
+
+async def answer_unknown(interaction: discord.Interaction[Any]) -> None:
+    """Answer a click or form in the bot's namespace that no template matches: from an older version, or forged.
+
+    discord.py drops such an interaction silently, and the member would see "This interaction failed".
+    """
+    if interaction.type not in (discord.InteractionType.component, discord.InteractionType.modal_submit):
+        return
+    custom_id = str(cast(dict[str, Any], interaction.data or {}).get("custom_id", ""))
+    if not custom_id.startswith(NAMESPACE) or is_known(custom_id):
+        return
+    log.info("no template matches custom_id %r of interaction %s: outdated or forged", custom_id, interaction.id)
+    await report_failure(interaction, ForgedId())
+
+
+# -- cooldowns on heavy commands -------------------------------------------------------------------------------
+
+
+class TooSoon(app_commands.CheckFailure):
+    """A member asked for a heavy action again before their cooldown allowed it."""
+
+    def __init__(self, wait: timedelta) -> None:
+        self.wait = wait
+        super().__init__(f"That's a lot at once. Please try again in {max(1, math.ceil(wait.total_seconds()))} s.")
+
+
+class MemberCooldown:
+    """At most `uses` in `seconds` per member, on the bot's clock: a check on a slash command, `enforce` elsewhere.
+
+    `@MemberCooldown(3, 60)` under `@app_commands.command(…)` refuses a fourth use within a minute with a private
+    "try again in N s"; a button that starts the same work calls `enforce(interaction)` on the same instance.
+    """
+
+    def __init__(self, uses: int, seconds: float) -> None:
+        self.cooldown = Cooldown(Rate(uses, timedelta(seconds=seconds)))
+
+    def enforce(self, interaction: discord.Interaction[Any]) -> None:
+        """Count a use by the interaction's member, or raise `TooSoon` saying how long to wait."""
+        wait = self.cooldown.use(interaction.user.id, interaction.client.clock())
+        if wait is not None:
+            raise TooSoon(wait)
+
+    def __call__(self, command: T) -> T:
+        """Add the cooldown to a slash command as a check."""
+
+        def allowed(interaction: discord.Interaction[Any]) -> bool:
+            self.enforce(interaction)
+            return True
+
+        return app_commands.check(allowed)(command)
 
 
 # -- reaching a feature's cog --------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ test in a fresh schema of that database. Without it the tests run on SQLite alon
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import random
 import uuid
@@ -37,7 +38,7 @@ from bot.content.index import Library
 from bot.content.loader import bundled_content_dir, load_library, pack_directories
 from bot.db import Database, open_database
 from bot.runner import point_at_api
-from standin import StandIn, collect_errors, running_bot, running_standin
+from standin import ErrorCollector, StandIn, collect_errors, running_bot, running_standin
 
 POSTGRES_URL = os.environ.get("INTERVIEW_BOT_TEST_POSTGRES", "")
 BACKENDS = ("sqlite", "postgresql") if POSTGRES_URL else ("sqlite",)
@@ -133,6 +134,25 @@ class BotEnv:
         self.bot: InterviewBot | None = None
         self.starts = 0
         self._stack: contextlib.AsyncExitStack | None = None
+        self.errors = ErrorCollector()  # the fixture's: ERROR records fail the test
+
+    def expected_errors(self, text: str) -> list[logging.LogRecord]:
+        """Take the ERROR records whose message contains `text` out of those that fail the test; return them."""
+        taken = [r for r in self.errors.records if text in r.getMessage()]
+        self.errors.records = [r for r in self.errors.records if r not in taken]
+        return taken
+
+    @property
+    def backend(self) -> str:
+        """The database backend the bot runs on: "sqlite" or "postgresql"."""
+        return "sqlite" if isinstance(self.db_target, Path) else "postgresql"
+
+    @property
+    def db_path(self) -> Path:
+        """The SQLite file, for tests of SQLite itself (another process holding it); they skip on PostgreSQL."""
+        if not isinstance(self.db_target, Path):
+            pytest.skip("a SQLite file held by another process")
+        return self.db_target
 
     def config(self, **sections: dict[str, Any]) -> Config:
         """Build the config the bot runs with: the stand-in as API, fast readiness, the test database."""
@@ -152,7 +172,7 @@ class BotEnv:
         config = self.config(**sections)
         point_at_api(config)
         stack = contextlib.AsyncExitStack()
-        db = await open_database(config.database.target)
+        db = await open_database(config.database.target, busy_timeout=config.database.busy_timeout_seconds)
         stack.push_async_callback(db.close)
         bot = InterviewBot(config=config, db=db, library=self.library, clock=self.clock, rng=random.Random(seed))
         try:
@@ -194,6 +214,7 @@ async def env(tmp_path: Path, library: Library, db_target: Path | str) -> AsyncI
     with collect_errors() as errors:
         async with running_standin() as standin:
             bot_env = BotEnv(standin, tmp_path, library, db_target)
+            bot_env.errors = errors
             try:
                 yield bot_env
             finally:

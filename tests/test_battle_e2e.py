@@ -15,6 +15,7 @@ import pytest
 from bot.cogs.quiz.battle import battles
 from bot.db import from_iso
 from bot.ui import ordinal
+from dblock import other_process_writing
 from standin import Permissions
 
 EDIT_REPLY = "/webhooks/{webhook_id}/{webhook_token}/messages/@original"
@@ -403,16 +404,18 @@ async def test_a_battle_needs_a_channel_the_bot_can_post_in(env):
     assert await env.bot.db.fetchone("SELECT id FROM battles") is None
 
 
-async def test_a_click_is_acknowledged_in_time_while_the_database_is_busy(env):
+async def test_a_click_is_acknowledged_in_time_and_kept_while_another_process_holds_the_database(env):
     host, a = add_players(env, "host", "ann")
+    await env.start(quiz={"lobby_seconds": 60}, database={"busy_timeout_seconds": 0.05})
     battle = await open_battle(env, host, rounds=3, seconds=10)
     await battle.join(a)
     await battle.click(battle.lobby, f"iq:battle-start:{battle.id}", host)
     message, _, right = await battle.round(1)
-    battles(env.bot).ack_within = 0.05  # instead of 1.5 s, so the test stays fast
-    async with env.bot.db.transaction():  # another write holds the database
+    env.bot.ack_seconds = 0.2  # instead of 1.5 s, so the test stays fast
+    async with other_process_writing(env.db_path):  # a backup tool, an admin's sqlite3 shell
         handle = await env.standin.click(message, f"iq:battle:{battle.id}:1:{right}", user=a)
-        assert (await handle.response()).type == 5  # deferred ("thinking"), privately, before the write
+        assert (await handle.response()).type == 5  # deferred ("thinking"), privately, while the write waits
+        assert not handle.original.content  # still thinking: the write has not gone through
     reply = await handle.original_message()
     assert reply.ephemeral and reply.content.startswith(f"Locked in: **{'ABCD'[right]} · ")
     stored = await env.bot.db.fetchall("SELECT user_id, choice FROM battle_answers WHERE battle_id = ?", (battle.id,))

@@ -7,6 +7,7 @@ is driven with it; no test waits for the scheduler's wall clock.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -651,3 +652,62 @@ async def test_a_deleted_channel_stops_its_daily_question(env, caplog):
     assert await env.cog.repo.channels() == []
     assert env.bot.scheduler.get_job(f"iq-daily:{channel.id}") is None
     assert (await env.db.fetchone("SELECT state FROM daily_posts"))["state"] == "failed"
+
+
+async def _never(*_: object) -> bool:
+    return False
+
+
+@pytest.mark.parametrize(
+    ("death", "window_passed"),
+    [("crash", True), ("shutdown", True), ("crash", False)],
+    ids=["crash", "shutdown", "within-the-nonce-window"],
+)
+async def test_a_send_whose_answer_never_came_back_is_found_not_posted_twice(env, monkeypatch, death, window_passed):
+    channel = env.standin.guild.add_text_channel("daily")
+    await env.start()
+    await setup_daily(env, channel)
+    day = date(2026, 3, 9)
+    env.clock.now = slot(day, "America/New_York")
+    # Discord creates the message, and the bot dies before it reads the answer.
+    hold = env.standin.hold("POST", "/channels/{channel_id}/messages")
+    poster = env.cog.poster
+    if death == "crash":
+        monkeypatch.setattr(poster.repo, "release", _never)  # a crash: not even the claim's release runs
+    sending = asyncio.create_task(poster.post_daily(channel.id, env.clock.now))
+    await asyncio.wait_for(hold.caught.wait(), 5)
+    [sent] = env.posts(channel)
+    sending.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sending
+    left = await env.cog.repo.post_on(channel.id, day)
+    assert left.state == ("claimed" if death == "crash" else "failed")  # a shutdown frees the day for a retry
+    await env.stop()
+    hold.release()
+    if window_passed:
+        env.standin.pass_nonce_window()  # the restart comes after Discord forgot the send's nonce
+    env.clock.now += timedelta(minutes=10)
+    await env.start()  # the start-up catch-up takes the day over
+    assert env.posts(channel) == [sent]
+    stored = await env.cog.repo.post_on(channel.id, day)
+    assert (stored.state, stored.message_id, stored.thread_id) == ("posted", sent.id, sent.id)
+    assert (await env.cog.poster.post_daily(channel.id, env.clock.now)).status == "exists"
+    assert len(env.posts(channel)) == 1
+
+
+async def test_a_lone_surrogate_in_an_open_answer_is_replaced_not_a_crash(env):
+    alice = env.standin.guild.add_member("alice")
+    channel = env.standin.guild.add_text_channel("interview")
+    await env.start()
+    await setup_daily(env, channel, kind="interview")
+    env.clock.now = slot(date(2026, 3, 3), "America/New_York")
+    post = (await env.cog.poster.post_daily(channel.id, env.clock.now)).post
+    [message] = env.posts(channel)
+    opener = await env.standin.click(message, f"iq:daily-answer:{post.id}", user=alice)
+    await opener.response()
+    # Half of an emoji, as a modified client (or a cut paste) can send it; the other pair arrives in two halves.
+    typed = "Bias \ud83d and variance \ud83d\ude00"
+    submit = await env.standin.submit_modal(f"iq:daily-modal:{post.id}", {"answer": typed}, user=alice)
+    assert (await submit.response()).message.embeds[0]["title"] == "Answer saved · +5 points"
+    stored = await env.db.fetchone("SELECT answer_text FROM daily_answers WHERE user_id = ?", (alice.id,))
+    assert stored["answer_text"] == "Bias \ufffd and variance 😀"

@@ -308,3 +308,21 @@ async def test_quiz_me_on_this_chapter_fills_the_deck_and_starts_a_quiz(env, lib
     session_id = int(buttons(quiz)[0]["custom_id"].split(":")[2])
     stored = await questions_of(bot, session_id)
     assert len(stored) == 5 and all(r["term_id"] in chapter.term_ids for r in stored)
+
+
+async def test_only_the_question_on_screen_can_be_answered(env):
+    bot = await env.start()
+    quiz, session_id = await start_quiz(env, chapter=REGULARIZATION, questions=3)
+    asked = await questions_of(bot, session_id)
+    await answer(env, quiz, f"iq:solo:{session_id}:0:{asked[0]['answer']}", after=5)
+    # The screen shows the feedback and "Next question"; a modified client answers question 2 unseen.
+    for position in (1, 2):
+        forged = await env.standin.forge_click(quiz, f"iq:solo:{session_id}:{position}:{asked[position]['answer']}")
+        reply = (await forged.response()).message
+        assert reply.ephemeral and reply.content == "That question isn't on your screen yet. Press Next question."
+    assert [r["choice"] for r in await questions_of(bot, session_id)] == [asked[0]["answer"], None, None]
+    # Shown, it can be answered as usual.
+    await answer(env, quiz, f"iq:solo:{session_id}:1:next", after=2)
+    await answer(env, quiz, f"iq:solo:{session_id}:1:{asked[1]['answer']}", after=4)
+    assert quiz.embeds[0]["title"] == "✅ Right!"
+    assert [r["elapsed"] for r in await questions_of(bot, session_id)] == [5.0, 4.0, None]

@@ -9,11 +9,11 @@ import pytest
 
 from bot.core import quiz
 from bot.core.errors import AlreadyAnswered, NotAllowed
-from bot.core.quiz import QuizEnded
+from bot.core.quiz import NotShown, QuizEnded
 from bot.repos.solo import SoloRepo
 
 NOW = datetime(2026, 11, 18, 15, 30, tzinfo=UTC)
-ALICE, BOB = 111, 222
+ALICE, BOB, CAI = 111, 222, 333
 GUILD = 9001
 
 
@@ -24,9 +24,10 @@ def repo(db):
 
 async def _session(repo, library, count=3, user=ALICE):
     questions = quiz.build_questions(library, library.chapters["deep-learning:5"], count, "mixed", random.Random(5))
-    return await repo.create_session(
+    session, _ = await repo.create_session(
         user_id=user, guild_id=GUILD, chapter_key="deep-learning:5", mode="mixed", questions=questions, now=NOW
     )
+    return session
 
 
 async def test_session_is_stored_with_its_questions(repo, library):
@@ -46,8 +47,9 @@ async def test_answers_are_recorded_with_elapsed_time_and_finish_the_session(rep
     assert answered.correct is False and answered.elapsed == 12.0 and session.status == "active"
     with pytest.raises(AlreadyAnswered):
         await repo.answer(session.id, ALICE, 0, first.answer, NOW + timedelta(seconds=13))
-    with pytest.raises(AlreadyAnswered, match="isn't open yet"):
-        await repo.answer(session.id, ALICE, 2, 0, NOW + timedelta(seconds=13))
+    for unseen in (1, 2):  # the next question is not shown until "Next", the one after it even less
+        with pytest.raises(NotShown, match="isn't on your screen yet"):
+            await repo.answer(session.id, ALICE, unseen, 0, NOW + timedelta(seconds=13))
     with pytest.raises(NotAllowed, match="belongs to someone else"):
         await repo.answer(session.id, BOB, 1, 0, NOW + timedelta(seconds=13))
     session = await repo.show(session.id, ALICE, 1, NOW + timedelta(seconds=30))
@@ -76,7 +78,7 @@ async def test_answers_are_recorded_with_elapsed_time_and_finish_the_session(rep
 
 async def test_idle_sessions_time_out_and_keep_their_answers(repo, library):
     idle = await _session(repo, library)
-    also_idle = await _session(repo, library)
+    also_idle = await _session(repo, library, user=CAI)
     busy = await _session(repo, library, user=BOB)
     await repo.answer(idle.id, ALICE, 0, 0, NOW + timedelta(seconds=5))
     await repo.answer(busy.id, BOB, 0, 0, NOW + timedelta(seconds=500))
@@ -92,3 +94,20 @@ async def test_idle_sessions_time_out_and_keep_their_answers(repo, library):
     assert (await repo.session(busy.id)).status == "active"
     with pytest.raises(QuizEnded):
         await repo.show(idle.id, ALICE, 1, later)
+
+
+async def test_a_new_session_ends_the_members_live_one_and_no_one_elses(repo, library):
+    first = await _session(repo, library)
+    theirs = await _session(repo, library, user=BOB)
+    await repo.answer(first.id, ALICE, 0, 0, NOW + timedelta(seconds=5))
+    questions = quiz.build_questions(library, None, 2, "definition", random.Random(6))
+    later = NOW + timedelta(minutes=1)
+    second, ended = await repo.create_session(
+        user_id=ALICE, guild_id=GUILD, chapter_key=None, mode="definition", questions=questions, now=later
+    )
+    assert ended == [first.id] and second.status == "active"
+    replaced = await repo.session(first.id)
+    assert (replaced.status, replaced.ended_at, replaced.answered) == ("timed_out", later, 1)
+    assert (await repo.session(theirs.id)).status == "active"
+    with pytest.raises(QuizEnded):
+        await repo.answer(first.id, ALICE, 1, 0, later)

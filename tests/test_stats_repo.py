@@ -27,7 +27,7 @@ async def test_activity_counts_scored_answers_here_and_practice_anywhere(library
         await insert_score(conn, ScoreEvent(OTHER_GUILD, ALICE, "daily", "post:3", 10, True, day2))  # elsewhere
         await insert_score(conn, ScoreEvent(GUILD, BOB, "daily", "post:1", 10, True, day1))  # someone else
     questions = quiz.build_questions(library, library.chapters["deep-learning:5"], 3, "mixed", random.Random(5))
-    session = await solo.create_session(
+    session, _ = await solo.create_session(
         user_id=ALICE, guild_id=GUILD, chapter_key="deep-learning:5", mode="mixed", questions=questions, now=NOW
     )
     await solo.answer(session.id, ALICE, 0, 0, NOW)

@@ -192,6 +192,18 @@ async def test_topics_lists_chapters_and_autocompletes_titles(env, library):
     assert callback.message.content.startswith("No chapter is called “no such chapter”")
 
 
+async def test_topics_shows_every_chapter_at_once_when_one_menu_can_offer_them(env, library):
+    await env.start()
+    assert 20 < len(library.chapters) <= 25
+    reply = (await (await env.standin.slash("topics")).response()).message
+    lines = reply.embeds[0]["description"].splitlines()
+    assert len(lines) == len(library.chapters)
+    assert footer(reply) == f"{len(library.chapters)} chapters · {len(library.terms)} terms · pick a chapter below"
+    [menu] = [c for c in reply.all_components() if c["type"] == 3]
+    assert [o["value"] for o in menu["options"]] == [f"topics:{key}:1" for key in library.chapters]
+    assert "Next" not in [c.get("label") for c in reply.all_components()]
+
+
 async def test_random_draws_from_the_chosen_chapter(env, library):
     await env.start()
     chapter = library.chapters["deep-learning:5"]

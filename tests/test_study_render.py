@@ -329,12 +329,30 @@ def test_chapter_list_shows_term_counts(library):
     assert_card_fits(card)
     text = card.embeds[0].description
     assert "**Neural Network Basics** — 29 terms" in text
-    assert text.count("\n") + 1 == min(len(library.chapters), embeds.CHAPTERS_PER_PAGE)
-    pages = -(-len(library.chapters) // embeds.CHAPTERS_PER_PAGE)
-    last = views.topics_screen(library, views.ALL, pages)
-    assert_card_fits(last)
-    shown = sum(len(views.topics_screen(library, views.ALL, p).embeds[0].description.splitlines()) for p in (1, pages))
-    assert shown == len(library.chapters)
+    # The bundled chapters fit one select menu: all of them on one page.
+    assert text.count("\n") + 1 == len(library.chapters) <= Limit.OPTIONS
+
+
+def _library_of(chapters: int) -> Library:
+    terms = [Term(f"t{n}", f"Term {n}", "A definition.", "A tip.", n, "p") for n in range(chapters)]
+    parts = tuple(Chapter(n, f"Chapter {n}", "", "p", (f"t{n}",)) for n in range(chapters))
+    return Library([Pack("p", "P", "x", "1", Credit("c", "a"), parts, tuple(terms))])
+
+
+@pytest.mark.parametrize(("chapters", "pages"), [(25, 1), (26, 2), (41, 3)])
+def test_more_chapters_than_one_menu_offers_are_paged(chapters, pages):
+    library = _library_of(chapters)
+    listed = []
+    for page in range(1, pages + 1):
+        card = views.topics_screen(library, views.ALL, page)
+        assert_card_fits(card)
+        assert card.embeds[0].footer.text.endswith("pick a chapter below")
+        assert (f"page {page}/{pages}" in card.embeds[0].footer.text) == (pages > 1)
+        [menu] = [item for item in card.view.children if isinstance(item.item, discord.ui.Select)]
+        lines = card.embeds[0].description.splitlines()
+        assert len(lines) == len(menu.item.options) == (chapters if pages == 1 else min(20, chapters - len(listed)))
+        listed += lines
+    assert len(listed) == chapters
 
 
 def test_page_numbers_out_of_range_are_clamped(library):

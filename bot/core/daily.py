@@ -11,10 +11,11 @@ claimed_at) and released (state 'failed') if sending fails, or the bot stops mid
 The claim decides, not the process: several processes may run at once (each its own shards, and two with the
 same shards while a rolling restart overlaps them), and a claim without a message is taken over only when it
 is older than `CLAIM_LEASE`, whichever run made it (one that crashed between claim and send, or a send stuck).
-Until then the claim stands, and whoever found it looks again once the lease is over. The message is sent
-with a nonce derived from the post id (discord.py sets `enforce_nonce`), and a taken-over claim keeps its id
-and question, so a retry after a send that did reach Discord returns that message instead of posting a
-second one.
+Until then the claim stands, and whoever found it looks again once the lease is over. A taken-over claim keeps
+its id and question. The message is sent with a nonce derived from the post id (discord.py sets
+`enforce_nonce`), so a retry within Discord's few minutes returns a message that did reach Discord; later (a
+restart after a crash between send and record), a claim that has its question already is first looked for
+among the channel's recent messages, by the post id in its buttons, and recorded if found.
 """
 
 from __future__ import annotations

@@ -34,6 +34,13 @@ class QuizEnded(BotError):
         super().__init__(message)
 
 
+class NotShown(BotError):
+    """An answer to a question of the session that is not on the member's screen (only a forged click sends one)."""
+
+    def __init__(self, message: str = "That question isn't on your screen yet. Press Next question.") -> None:
+        super().__init__(message)
+
+
 def progress_bar(done: int, total: int) -> str:
     """Return "Question 3/10 ▰▰▰▱▱▱▱▱▱▱": `done` questions answered out of `total`."""
     if total < 1 or not 0 <= done <= total:

@@ -35,12 +35,13 @@ from bot.db.core import (
     Result,
     Row,
     Statement,
+    StorageFull,
     bundled_migrations,
     from_iso,
     is_url,
     utc_iso,
 )
-from bot.db.sqlite import SqliteDatabase
+from bot.db.sqlite import BUSY_TIMEOUT, SqliteDatabase
 
 __all__ = [
     "Connection",
@@ -51,6 +52,7 @@ __all__ = [
     "Result",
     "Row",
     "Statement",
+    "StorageFull",
     "bundled_migrations",
     "from_iso",
     "is_url",
@@ -59,8 +61,12 @@ __all__ = [
 ]
 
 
-async def open_database(target: Path | str, *, password: str | None = None) -> Database:
+async def open_database(
+    target: Path | str, *, password: str | None = None, busy_timeout: float = BUSY_TIMEOUT
+) -> Database:
     """Open and migrate a database: a SQLite file's path, or a `postgresql://` URL (with `password` if given).
+
+    `busy_timeout`: for SQLite, the seconds it waits for another process's lock before an attempt fails.
 
     Raise `DatabaseError` if it is unusable: unreadable, unreachable, or of a newer schema than the code's.
     """
@@ -68,4 +74,4 @@ async def open_database(target: Path | str, *, password: str | None = None) -> D
         from bot.db.postgres import PostgresDatabase  # imported here: asyncpg is loaded only when it is used
 
         return await PostgresDatabase.connect(str(target), password=password)
-    return await SqliteDatabase.open_file(Path(target))
+    return await SqliteDatabase.open_file(Path(target), busy_timeout=busy_timeout)

@@ -7,15 +7,16 @@ import asyncio
 import functools
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Generator, Iterable, Iterator, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Iterator, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
@@ -26,6 +27,10 @@ Dialect = Literal["sqlite", "postgresql"]
 
 class DatabaseError(Exception):
     """The database cannot be used (unreadable, unreachable, or newer than this code)."""
+
+
+class StorageFull(Exception):
+    """The disk (or SQLite's size limit) is full: nothing can be written until the operator frees space."""
 
 
 class Row(Protocol):
@@ -199,6 +204,15 @@ class Database(abc.ABC):
     def _is_backend_error(self, exc: BaseException) -> bool:
         """Tell whether an exception is the backend's own (a failed statement)."""
 
+    async def _attempt(self, statement: Callable[[], Awaitable[T]]) -> T:
+        """Run one statement on the writing connection (the caller holds the lock); SQLite retries it while locked."""
+        return await statement()
+
+    @contextmanager
+    def _storage(self) -> Iterator[None]:
+        """Raise `StorageFull` for the backend's "disk full", whatever statement met it."""
+        yield
+
     async def _before_migrating(self, current: int, newest: int) -> None:  # noqa: B027 - a hook, empty by default
         """Check or prepare the database before migrations run (`current` < `newest` when some will)."""
 
@@ -236,29 +250,35 @@ class Database(abc.ABC):
     async def transaction(self) -> AsyncIterator[Connection]:
         """Run a group of statements atomically: committed on success, rolled back on any exception."""
         async with self._lock, self._connection() as conn:
-            try:
-                await conn.begin()
-                yield conn
-            except BaseException:
-                await conn.rollback()
-                raise
-            else:
-                await conn.commit()
+            with self._storage():
+                try:
+                    await self._attempt(conn.begin)
+                    yield conn
+                except BaseException:
+                    await conn.rollback()
+                    raise
+                try:
+                    await conn.commit()
+                except BaseException:
+                    await conn.rollback()
+                    raise
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement on its own (autocommit) and return the number of rows it changed."""
-        async with self._lock, self._connection() as conn:
-            return (await conn.execute(sql, params)).rowcount
+        return (await self._run(sql, params)).rowcount
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         """Run a query (or a write with RETURNING) and return its first row."""
-        async with self._lock, self._connection() as conn:
-            return await (await conn.execute(sql, params)).fetchone()
+        return await (await self._run(sql, params)).fetchone()
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         """Run a query (or a write with RETURNING) and return all rows."""
+        return (await self._run(sql, params)).rows
+
+    async def _run(self, sql: str, params: Params) -> Result:
         async with self._lock, self._connection() as conn:
-            return (await conn.execute(sql, params)).rows
+            with self._storage():
+                return await self._attempt(lambda: conn.execute(sql, params))
 
     async def read_fetchone(self, sql: str, params: Params = ()) -> Row | None:
         """Run a query on a read-only connection (it never waits for a write) and return its first row."""

@@ -29,8 +29,8 @@ import asyncio
 import contextlib
 import functools
 import re
-from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -38,7 +38,17 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from bot.db.core import Connection, Database, DatabaseError, Params, Result, Statement, code_only, returns_rows
+from bot.db.core import (
+    Connection,
+    Database,
+    DatabaseError,
+    Params,
+    Result,
+    Statement,
+    StorageFull,
+    code_only,
+    returns_rows,
+)
 
 # Any constant would do: processes migrating the same database wait for each other on it.
 _MIGRATION_LOCK = 0x1E7B_0D8B_2026
@@ -296,3 +306,10 @@ class PostgresDatabase(Database):
 
     def _is_backend_error(self, exc: BaseException) -> bool:
         return isinstance(exc, asyncpg.PostgresError | asyncpg.InterfaceError)
+
+    @contextmanager
+    def _storage(self) -> Iterator[None]:
+        try:
+            yield
+        except asyncpg.DiskFullError as exc:
+            raise StorageFull(str(exc)) from exc

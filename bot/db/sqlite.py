@@ -1,7 +1,9 @@
 """The SQLite backend: a write connection and a read-only one in WAL mode; the schema version in `PRAGMA user_version`.
 
 A database the bot can read but not write is refused at start, and one that holds data is backed up beside
-itself (bot.db.backup) before a migration changes its schema.
+itself (bot.db.backup) before a migration changes its schema. Every write waits out another process's lock (a
+backup, an admin's `sqlite3` shell): SQLite waits up to the busy timeout in each attempt, and `_attempt` tries
+again for up to `patience` seconds. "Database or disk is full" raises `StorageFull`.
 """
 
 from __future__ import annotations
@@ -10,19 +12,36 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 from bot.db.backup import BackupError, backup_database, utc_stamp
-from bot.db.core import Connection, Database, DatabaseError, Params, Result, Row, Statement, returns_rows
+from bot.db.core import (
+    Connection,
+    Database,
+    DatabaseError,
+    Params,
+    Result,
+    Row,
+    Statement,
+    StorageFull,
+    returns_rows,
+)
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _ANALYSIS_LIMIT = 1000  # rows that ANALYZE reads per index (PRAGMA analysis_limit)
+# How long SQLite itself waits for another connection's write lock, by default (`database.busy_timeout_seconds`).
+BUSY_TIMEOUT = 20.0
+# How long a write refused as locked is tried again: as long as the answer to an interaction can still be sent
+# (Discord keeps an interaction's token 15 minutes). Scheduled work that fails later is retried by its owner.
+WRITE_PATIENCE = 14 * 60.0
+_RETRY_PAUSE = 0.05  # between attempts, each of which has already waited up to the busy timeout
 
 
 class SqliteConnection(Connection):
@@ -65,9 +84,10 @@ class SqliteDatabase(Database):
     dialect = "sqlite"
     elsewhere = "point database.path at another file"
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+    def __init__(self, conn: aiosqlite.Connection, path: Path, *, patience: float = WRITE_PATIENCE) -> None:
         super().__init__(str(path))
         self.path = path
+        self.patience = patience
         self.conn = SqliteConnection(conn)
         # Opened once the schema is migrated. One reader is enough: its queries are index lookups of a few
         # milliseconds at most, and what matters is that they never queue behind the writer. Its lock lets
@@ -76,8 +96,11 @@ class SqliteDatabase(Database):
         self._read_lock = asyncio.Lock()
 
     @classmethod
-    async def open_file(cls, path: Path) -> SqliteDatabase:
-        """Open (creating if needed) and migrate the database at `path`; raise `DatabaseError` if it is unusable."""
+    async def open_file(cls, path: Path, *, busy_timeout: float = BUSY_TIMEOUT) -> SqliteDatabase:
+        """Open (creating if needed) and migrate the database at `path`; raise `DatabaseError` if it is unusable.
+
+        `busy_timeout`: seconds SQLite waits for another connection's lock before an attempt fails.
+        """
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Try a plain connection first: when aiosqlite's connect fails, its worker thread outlives the
@@ -89,7 +112,8 @@ class SqliteDatabase(Database):
         conn.row_factory = aiosqlite.Row
         db = cls(conn, path)
         try:
-            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=5000"):
+            busy = f"busy_timeout={busy_timeout * 1000:.0f}"
+            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", busy):
                 await conn.execute(f"PRAGMA {pragma}")
             # ANALYZE (after migrations, and PRAGMA optimize on closing) samples this many rows per index, so
             # that it stays quick on a large database.
@@ -148,6 +172,39 @@ class SqliteDatabase(Database):
     def _is_backend_error(self, exc: BaseException) -> bool:
         return isinstance(exc, sqlite3.Error)
 
+    async def _attempt(self, statement: Callable[[], Awaitable[T]]) -> T:
+        """Run one statement (under the connection's lock), again while another connection holds the database.
+
+        SQLite waits up to the busy timeout inside each attempt; a lock held longer gets more attempts, for up to
+        `patience` seconds. A statement refused as locked had no effect, so running it again is safe.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.patience
+        waiting_since: float | None = None
+        while True:
+            try:
+                result = await statement()
+            except sqlite3.OperationalError as exc:
+                if not _is_locked(exc) or loop.time() >= deadline:
+                    raise
+                if waiting_since is None:
+                    waiting_since = loop.time()
+                    log.warning("%s: another process holds the database; retrying for up to %.0f s", exc, self.patience)
+                await asyncio.sleep(_RETRY_PAUSE)
+                continue
+            if waiting_since is not None:
+                log.info("the database took the write after %.1f s", loop.time() - waiting_since)
+            return result
+
+    @contextmanager
+    def _storage(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            if exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_FULL:
+                raise StorageFull(str(exc)) from exc
+            raise
+
     async def _before_migrating(self, current: int, newest: int) -> None:
         await self._check_writable(current)
         if newest > current and (current > 0 or await self.fetchone("SELECT 1 FROM sqlite_master LIMIT 1")):
@@ -180,6 +237,14 @@ class SqliteDatabase(Database):
             target,
             newest,
         )
+
+
+def _is_locked(exc: sqlite3.Error) -> bool:
+    """Tell whether SQLite refused a statement because another connection holds the lock it needs."""
+    return isinstance(exc, sqlite3.OperationalError) and exc.sqlite_errorcode & 0xFF in (
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+    )
 
 
 async def _connect_reader(path: Path) -> aiosqlite.Connection:

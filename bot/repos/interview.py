@@ -239,16 +239,32 @@ class InterviewRepo:
             return await _require(conn, interview_id)
 
     async def interview(self, interview_id: int) -> Interview | None:
-        """Return an interview with its questions."""
+        """Return an interview with its questions, through the write connection.
+
+        For a read right after the caller's own write (a catch-up, a new thread), which it is sure to see: it waits
+        behind writes queued on that connection. A lookup before any write of the caller uses `lookup`.
+        """
         return _interview_from_rows(
             await self.db.fetchone(_INTERVIEW_SQL, (interview_id,)),
             await self.db.fetchall(_QUESTIONS_SQL, (interview_id,)),
         )
 
+    async def lookup(self, interview_id: int) -> Interview | None:
+        """Return an interview with its questions from the read-only connection, which never waits for a write.
+
+        Its two queries are not one snapshot: a step committed between them may show in the questions and not in
+        the interview's row. A caller decides nothing final on it; every write checks its rules again in its own
+        transaction.
+        """
+        return _interview_from_rows(
+            await self.db.read_fetchone(_INTERVIEW_SQL, (interview_id,)),
+            await self.db.read_fetchall(_QUESTIONS_SQL, (interview_id,)),
+        )
+
     async def active_of(self, user_id: int) -> Interview | None:
-        """Return the interview a member is in (invited counts), if any."""
-        row = await self.db.fetchone("SELECT interview_id FROM interview_seats WHERE user_id = ?", (user_id,))
-        return None if row is None else await self.interview(row["interview_id"])
+        """Return the interview a member is in (invited counts), if any (read-only connection)."""
+        row = await self.db.read_fetchone("SELECT interview_id FROM interview_seats WHERE user_id = ?", (user_id,))
+        return None if row is None else await self.lookup(row["interview_id"])
 
     # -- pair invitations and messages ---------------------------------------------------------------------
 
@@ -415,14 +431,15 @@ class InterviewRepo:
     async def history(self, user_id: int, limit: int | None = 20) -> list[PastInterview]:
         """Return a member's latest ended interviews as the candidate with a marked question, oldest first.
 
-        Coverage is summed here rather than in SQL: the marks are stored as a JSON list.
+        Coverage is summed here rather than in SQL: the marks are stored as a JSON list. One query on the read-only
+        connection: it never waits behind a write, and an ended interview no longer changes.
         """
         latest = (
             "SELECT s.id FROM interviews AS s WHERE s.candidate_id = :user_id AND s.state = 'ended' AND EXISTS"
             " (SELECT 1 FROM interview_questions AS m WHERE m.interview_id = s.id AND m.marked_at IS NOT NULL)"
             " ORDER BY s.ended_at DESC, s.id DESC" + ("" if limit is None else " LIMIT :limit")
         )
-        rows = await self.db.fetchall(
+        rows = await self.db.read_fetchall(
             "SELECT i.id, i.kind, i.candidate_id, i.interviewer_id, i.ended_at, i.end_reason, q.points, q.covered,"
             " q.marked_at FROM interviews AS i JOIN interview_questions AS q ON q.interview_id = i.id"
             f" WHERE i.id IN ({latest}) ORDER BY i.ended_at, i.id, q.position",

@@ -11,7 +11,7 @@ from typing import Literal
 from bot.core import review
 from bot.core.choices import MultipleChoice
 from bot.core.errors import AlreadyAnswered, NotAllowed
-from bot.core.quiz import QuizEnded, Score, SessionMode, elapsed_seconds, score
+from bot.core.quiz import NotShown, QuizEnded, Score, SessionMode, elapsed_seconds, score
 from bot.core.shards import EVERY_SHARD, Shards
 from bot.db import Connection, Database, Row, from_iso, utc_iso
 from bot.repos import row_to
@@ -91,10 +91,20 @@ class SoloRepo:
         mode: SessionMode,
         questions: Sequence[MultipleChoice],
         now: datetime,
-    ) -> SoloSession:
-        """Store a new session with all its questions; the first one counts as shown `now`."""
+    ) -> tuple[SoloSession, list[int]]:
+        """Store a new session with all its questions (the first one counts as shown `now`); return it.
+
+        A member has one live quiz: their sessions still active end here (as 'timed_out', answers kept), in the
+        same transaction, and their ids come back beside the new session.
+        """
         stamp = utc_iso(now)
         async with self.db.transaction() as conn:
+            async with conn.execute(
+                "UPDATE solo_sessions SET status = 'timed_out', ended_at = ? WHERE user_id = ? AND status = 'active'"
+                " RETURNING id",
+                (stamp, user_id),
+            ) as cursor:
+                ended = sorted(row["id"] for row in await cursor.fetchall())
             async with conn.execute(
                 "INSERT INTO solo_sessions (user_id, guild_id, chapter_key, mode, total, started_at, last_activity)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -116,7 +126,7 @@ class SoloRepo:
             )
         session = await self.session(session_id)
         assert session is not None
-        return session
+        return session, ended
 
     async def session(self, session_id: int) -> SoloSession | None:
         """Return a session with its questions."""
@@ -138,8 +148,8 @@ class SoloRepo:
             asked = session.questions[position] if 0 <= position < session.total else None
             if asked is None or asked.answered:
                 raise AlreadyAnswered("You already answered that question.")
-            if session.current is not asked:
-                raise AlreadyAnswered("That question isn't open yet.")
+            if session.current is not asked or asked.shown_at is None:
+                raise NotShown()  # only the question on screen counts: its answer time runs from when it was shown
             correct = choice == asked.question.answer
             await conn.execute(
                 "UPDATE solo_questions SET choice = ?, correct = ?, answered_at = ?, elapsed = ?"

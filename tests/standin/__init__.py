@@ -3,7 +3,8 @@
 server.py: the StandIn, what a test uses; rest.py: the REST routes and their handlers; gateway.py: the
 websocket; fixtures.py: pytest helpers; world.py: guilds, roles, permissions; interactions.py, messages.py:
 what Discord sends and stores; contract.py: the OpenAPI spec and documented limits; faults.py: rate limits
-and injected errors; records.py: what is kept.
+and injected errors; holds.py: answers held back (a bot that dies before it reads one); records.py: what is
+kept.
 """
 
 from .faults import Fault, RateLimit

@@ -143,6 +143,13 @@ def _resolve(value: Any, kind: int, invoker: Member, channel: Channel, resolved:
     return str(value.id)
 
 
+def _forged(value: Any, invoker: Member, channel: Channel, resolved: dict[str, dict[str, Any]]) -> Any:
+    """Return a value as a modified client may send it: a world object by id, resolved as what it is."""
+    kinds = ((Member, 6), (User, 6), (Role, 8), (Channel, 7))
+    kind = next((k for cls, k in kinds if isinstance(value, cls)), None)
+    return value if kind is None else _resolve(value, kind, invoker, channel, resolved)
+
+
 def _check_value(definition: dict[str, Any], value: Any) -> None:
     """Refuse what Discord's client would not let a user enter."""
     name, kind = definition["name"], definition["type"]
@@ -166,8 +173,13 @@ def command_data(
     invoker: Member,
     channel: Channel,
     focused: str | None = None,
+    *,
+    forged: bool = False,
 ) -> dict[str, Any]:
-    """Return a slash command's (or autocomplete's) interaction data from the synced definition."""
+    """Return a slash command's (or autocomplete's) interaction data from the synced definition.
+
+    `forged`: values go unchecked, and a world object goes in `resolved` as what it is, whatever the option's type.
+    """
     definitions = command.get("options") or []
     nesting: list[dict[str, Any]] = []
     for part in path:
@@ -190,6 +202,8 @@ def command_data(
         option: dict[str, Any] = {"name": name, "type": definition["type"]}
         if name == focused:
             option |= {"value": value, "focused": True}  # the text typed so far, unchecked
+        elif forged:
+            option["value"] = _forged(value, invoker, channel, resolved)
         elif definition["type"] in (3, 4, 5, 10):
             _check_value(definition, value)
             option["value"] = value

@@ -129,3 +129,32 @@ def _write_attachments(
         attachments.append(attachment)
     message.payload["attachments"] = attachments
     message.files = stored
+
+
+class Nonces:
+    """Discord's message nonces: a send with `enforce_nonce` and a nonce seen recently returns that message.
+
+    Discord documents the check as "in the past few minutes" for messages by the same author; `window`
+    seconds stand for those minutes, and `expire()` lets a test say that they have passed.
+    """
+
+    def __init__(self, window: float = 300.0) -> None:
+        self.window = window
+        self._seen: dict[tuple[str, str], tuple[int, float]] = {}  # (author id, nonce) → (message id, when)
+
+    def earlier(self, body: dict[str, Any], author_id: str, now: float) -> int | None:
+        """Return the id of the message an enforced nonce already created within the window, if any."""
+        nonce = body.get("nonce")
+        if nonce is None or not body.get("enforce_nonce"):
+            return None
+        seen = self._seen.get((author_id, str(nonce)))
+        return seen[0] if seen is not None and now - seen[1] < self.window else None
+
+    def remember(self, body: dict[str, Any], author_id: str, message_id: int, now: float) -> None:
+        """Note the nonce of a message just created."""
+        if body.get("nonce") is not None:
+            self._seen[(author_id, str(body["nonce"]))] = (message_id, now)
+
+    def expire(self) -> None:
+        """Let the window pass for every nonce seen so far."""
+        self._seen.clear()

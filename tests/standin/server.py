@@ -29,6 +29,7 @@ websocket is `gateway.Gateway`.
 from __future__ import annotations
 
 import asyncio
+import copy
 import socket
 import time
 from collections.abc import Callable
@@ -38,6 +39,7 @@ from aiohttp import web
 
 from .faults import Fault, RateLimit
 from .gateway import Gateway
+from .holds import Hold
 from .interactions import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
@@ -49,6 +51,7 @@ from .interactions import (
     interaction_payload,
     modal_submit_data,
 )
+from .messages import Nonces
 from .records import RecordedRequest, StoredMessage, Violation
 from .rest import API_PREFIX, RestApi
 from .world import Channel, Guild, Member, Role, World
@@ -87,6 +90,8 @@ class StandIn:
         self.commands: dict[int | None, list[dict[str, Any]]] = {}  # by guild id; None: global
 
         self.faults: list[Fault] = []
+        self.holds: list[Hold] = []
+        self.nonces = Nonces()
         self.rate_limits: list[RateLimit] = []
         self.global_limit: RateLimit | None = None
 
@@ -114,6 +119,8 @@ class StandIn:
 
     async def stop(self) -> None:
         """Close gateway connections and stop serving."""
+        for hold in self.holds:
+            hold.release()
         await self.drop_connections(code=1001)
         if self._runner is not None:
             await self._runner.cleanup()
@@ -298,6 +305,16 @@ class StandIn:
         self.faults.append(fault)
         return fault
 
+    def hold(self, method: str, route: str) -> Hold:
+        """Handle the requests of `method route` but hold their answers back until `release()` (see Hold)."""
+        hold = Hold(method, route)
+        self.holds.append(hold)
+        return hold
+
+    def pass_nonce_window(self) -> None:
+        """Let Discord's nonce window pass: a send repeating an earlier nonce creates a new message again."""
+        self.nonces.expire()
+
     def set_rate_limit(self, method: str, route: str, limit: int, per: float) -> RateLimit:
         """Limit `method route` to `limit` requests per `per` seconds per channel, guild or webhook."""
         bucket = RateLimit(method, route, limit, per)
@@ -369,14 +386,17 @@ class StandIn:
         user: Member | None = None,
         guild: Guild | None = None,
         channel: Channel | None = None,
+        forged: bool = False,
     ) -> InteractionHandle:
         """Invoke a synced slash command, e.g. `slash("daily setup", {"channel": ch, "hour": 9})`.
 
-        Options go by name; members, users, roles and channels are passed as world objects.
+        Options go by name; members, users, roles and channels are passed as world objects. `forged`: send
+        the values as given, as a modified client can (an integer for a string, a member for a channel).
         """
         member, channel = self._where(user, guild, channel)
         root, *path = name.split()
-        data = command_data(self._command(root, channel.guild), path, options or {}, member, channel)
+        command = self._command(root, channel.guild)
+        data = command_data(command, path, options or {}, member, channel, forged=forged)
         return await self._deliver(APPLICATION_COMMAND, data, member, channel)
 
     async def autocomplete(
@@ -431,6 +451,44 @@ class StandIn:
             raise ValueError(f"only {message.interaction.member.user.name} sees ephemeral message {message.id}")
         await self._seen_by_bot(message.last_request, channel.guild.id)
         return await self._deliver(MESSAGE_COMPONENT, data, member, channel, message)
+
+    async def forge_click(
+        self,
+        message: StoredMessage,
+        custom_id: str,
+        *,
+        user: Member | None = None,
+        values: list[str] | None = None,
+    ) -> InteractionHandle:
+        """Click what a modified client can claim: a component with any custom_id, on a message the bot wrote.
+
+        The interaction's `message` carries that component in an extra action row (a button, or with `values`
+        a string select offering them), as if the bot had sent it; the stored message is left as it is.
+        """
+        if values is None:
+            forged: dict[str, Any] = {"type": 2, "style": 2, "label": "Forged", "custom_id": custom_id}
+        else:
+            options = [{"label": v[:100], "value": v[:100]} for v in values] or [{"label": "-", "value": "-"}]
+            forged = {"type": 3, "custom_id": custom_id, "options": options, "max_values": max(1, len(values))}
+        payload = copy.deepcopy(message.payload)
+        payload["components"] = [*payload.get("components", [])[:4], {"type": 1, "components": [forged]}]
+        data: dict[str, Any] = {"custom_id": custom_id, "component_type": forged["type"]}
+        if values is not None:
+            data["values"] = list(values)
+        channel = self.world.channel(message.channel_id)
+        assert channel is not None
+        member, channel = self._where(user, None, channel)
+        await self._seen_by_bot(message.last_request)
+        shown = StoredMessage(payload, interaction=message.interaction)
+        return await self._deliver(MESSAGE_COMPONENT, data, member, channel, shown)
+
+    async def forge_modal(
+        self, custom_id: str, values: dict[str, str], *, user: Member | None = None, channel: Channel | None = None
+    ) -> InteractionHandle:
+        """Submit what a modified client can claim: a modal with any custom_id the bot never opened."""
+        rows = [{"type": 1, "components": [{"type": 4, "custom_id": k, "value": v}]} for k, v in values.items()]
+        member, channel = self._where(user, None, channel)
+        return await self._deliver(MODAL_SUBMIT, {"custom_id": custom_id, "components": rows}, member, channel)
 
     async def submit_modal(
         self,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -21,16 +21,17 @@ from bot.cogs.daily._posting import DailyPoster
 from bot.cogs.options import resolve_timezone, timezone_autocomplete
 from bot.core import daily
 from bot.core.daily import DailyError
-from bot.repos.daily import DailyRepo
-from bot.ui import missing_permissions, permission_names, report_failure
+from bot.repos.daily import DailyChannel, DailyRepo
+from bot.ui import in_time, missing_permissions, permission_names, report_failure, send
 
 if TYPE_CHECKING:
     from bot.app import BotInteraction, InterviewBot
 
 log = logging.getLogger(__name__)
 
-# What the bot needs in a daily channel: post the question with its buttons, and open a thread on it.
-NEEDED_PERMISSIONS = ("view_channel", "send_messages", "embed_links", "create_public_threads")
+# What the bot needs in a daily channel: post the question with its buttons, open a thread on it, and read the
+# channel's recent messages to find a post whose send was interrupted (so that it never posts a day twice).
+NEEDED_PERMISSIONS = ("view_channel", "send_messages", "embed_links", "create_public_threads", "read_message_history")
 
 
 # Discord hides /daily from members without Manage Server (the group's default permissions), but a server can
@@ -127,23 +128,25 @@ class Daily(commands.Cog):
         size = daily.check_pool(self.bot.library, kind, keys)
         assert interaction.guild is not None
         check_permissions(channel, interaction.guild.me)
-        now = self.bot.clock()
-        saved = await self.repo.save_channel(
-            channel_id=channel.id,
-            guild_id=interaction.guild.id,
-            post_time=post_time,
-            timezone=zone,
-            kind=kind,
-            chapters=keys,
-            set_by=interaction.user.id,
-            now=now,
-            seed=self.bot.rng.getrandbits(48),
-        )
+        now, guild_id, seed = self.bot.clock(), interaction.guild.id, self.bot.rng.getrandbits(48)
+
+        async def save() -> tuple[DailyChannel, datetime]:
+            saved = await self.repo.save_channel(
+                channel_id=channel.id,
+                guild_id=guild_id,
+                post_time=post_time,
+                timezone=zone,
+                kind=kind,
+                chapters=keys,
+                set_by=interaction.user.id,
+                now=now,
+                seed=seed,
+            )
+            return saved, await self.poster.next_post_time(saved, now)
+
+        saved, first = await in_time(interaction, save())
         self.poster.schedule(saved)
-        first = await self.poster.next_post_time(saved, now)
-        await interaction.response.send_message(
-            render.setup_reply(self.bot.library, saved, channel.mention, size, first), ephemeral=True
-        )
+        await send(interaction, render.setup_reply(self.bot.library, saved, channel.mention, size, first))
 
     @daily_group.command(name="stop")
     @admin_only
@@ -151,12 +154,10 @@ class Daily(commands.Cog):
     async def stop(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         """Stop the daily question in a channel."""
         assert interaction.guild is not None
-        if not await self.repo.disable_channel(channel.id, interaction.guild.id):
+        if not await in_time(interaction, self.repo.disable_channel(channel.id, interaction.guild.id)):
             raise DailyError(f"No daily question runs in {channel.mention}.")
         self.poster.unschedule(channel.id)
-        await interaction.response.send_message(
-            f"Stopped the daily question in {channel.mention}. Its history and streaks are kept.", ephemeral=True
-        )
+        await send(interaction, f"Stopped the daily question in {channel.mention}. Its history and streaks are kept.")
 
     @daily_group.command(name="status")
     @admin_only
@@ -184,10 +185,10 @@ class Daily(commands.Cog):
     @app_commands.describe(channel="The daily channel to post today's question in now")
     async def post(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         """Post today's question now, if today's is not out yet."""
+        await interaction.response.defer(ephemeral=True, thinking=True)  # sending takes a while, as may the database
         settings = await self.repo.channel(channel.id)
         if settings is None or not settings.enabled or settings.guild_id != interaction.guild_id:
             raise DailyError(f"No daily question runs in {channel.mention}: set it up with /daily setup first.")
-        await interaction.response.defer(ephemeral=True, thinking=True)
         outcome = await self.poster.post_daily(channel.id, self.bot.clock(), manual=True)
         await interaction.followup.send(
             render.post_now_reply(outcome.status, outcome.post, channel.mention), ephemeral=True

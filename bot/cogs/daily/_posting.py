@@ -8,7 +8,9 @@ scheduler only calls `post_daily` with the bot's clock; tests call it with any `
 
 Failures: discord.py already retries 429s and some 5xx answers; a send that still fails releases the claim
 and is retried here with backoff, then again a few minutes later while the grace window lasts. A channel
-the bot may no longer post in is logged (WARNING) and tried again at the next time.
+the bot may no longer post in is logged (WARNING) and tried again at the next time. A send whose answer
+never came back (a crash, a time-out) may still have posted: before sending a claim that was tried before,
+the channel's recent messages are searched for it (`_earlier_send`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ JOB_PREFIX = "iq-daily:"
 Status = Literal["posted", "exists", "not_due", "skipped", "stopped", "forbidden", "failed", "no_question"]
 TRANSIENT = (discord.HTTPException, discord.RateLimited, aiohttp.ClientError, asyncio.TimeoutError, OSError)
 UNKNOWN_CHANNEL = 10003  # Discord's error code for a deleted channel
+HISTORY_LOOKBACK = 100  # recent messages searched for a post an earlier try may have sent (one request)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,9 +187,13 @@ class DailyPoster:
                     wait = existing.claimed_at + daily.CLAIM_LEASE - now
                     self._retry_later(channel.channel_id, max(wait.total_seconds(), 0) + 1)
                 return Outcome("exists", existing)
+            # A claim that has its question already was tried before, by this run or by one that died: that send
+            # may have arrived without its answer reaching the bot.
+            tried = post.item is not None
             try:
                 post = await self.repo.assign(post, self.bot.library, self.bot.rng)
-                message = await self._send(channel, post)
+                earlier = await self._earlier_send(channel, post) if tried else None
+                message = earlier or await self._send(channel, post)
             except DailyError as exc:
                 await self.repo.release(post)
                 log.warning("no daily question to post in channel %s: %s", channel.channel_id, exc)
@@ -222,25 +229,49 @@ class DailyPoster:
             return await self._finish(channel, post, message, now)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _target(self, channel: DailyChannel) -> discord.abc.Messageable:
+        found = self.bot.get_channel(channel.channel_id)
+        if isinstance(found, discord.abc.Messageable):
+            return found
+        return self.bot.get_partial_messageable(channel.channel_id, guild_id=channel.guild_id)
+
     async def _send(self, channel: DailyChannel, post: Post) -> discord.Message:
         """Send the post with its buttons, revealing the channel's previous question."""
         previous = await self.past(channel.channel_id, before=post)
         embed = render.post_embed(self.bot.library, post, previous)
         view = views.post_view(self.bot.library, post)
-        found = self.bot.get_channel(channel.channel_id)
-        target = (
-            found
-            if isinstance(found, discord.abc.Messageable)
-            else self.bot.get_partial_messageable(channel.channel_id, guild_id=channel.guild_id)
-        )
         # The nonce (enforced by Discord for a few minutes) makes a retry of a send that did arrive return
         # that message instead of posting a second one.
-        return await target.send(embed=embed, view=view, nonce=f"iq-daily-{post.id}")
+        return await self._target(channel).send(embed=embed, view=view, nonce=f"iq-daily-{post.id}")
+
+    async def _earlier_send(self, channel: DailyChannel, post: Post) -> discord.Message | None:
+        """Find the post among the channel's recent messages, if an earlier try sent it; None if it is not there.
+
+        The nonce covers a retry within Discord's few minutes only, and a restart may come hours later. The bot's
+        own message names its post in its buttons' custom_ids.
+        """
+        me = self.bot.user
+        try:
+            async for message in self._target(channel).history(limit=HISTORY_LOOKBACK):
+                if me is not None and message.author.id == me.id and views.shown_post(message) == post.id:
+                    log.info("daily post %s was sent by an earlier try (message %s); recording it", post.id, message.id)
+                    return message
+        except discord.Forbidden as exc:
+            log.warning(
+                "cannot look for daily post %s in channel %s (%s): give me Read Message History there; sending it",
+                post.id,
+                channel.channel_id,
+                exc,
+            )
+        return None
 
     async def _finish(self, channel: DailyChannel, post: Post, message: discord.Message, now: datetime) -> Outcome:
         if not await self.repo.mark_posted(post, message.id, now):
             log.warning("daily post %s was sent but its claim had been taken over", post.id)
-        await self._open_thread(channel, post, message)
+        if message.thread is not None:  # found again after a restart, with its thread already open
+            await self.repo.set_thread(post.id, message.thread.id)
+        else:
+            await self._open_thread(channel, post, message)
         await self.repo.settle_streaks(channel.guild_id, now)
         log.info("posted the daily question %s (%s) in channel %s", post.id, post.local_date, channel.channel_id)
         return Outcome("posted", await self.repo.post(post.id))

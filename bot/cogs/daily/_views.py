@@ -9,19 +9,21 @@ object held in memory), so an answer written across a restart is still saved.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Self, cast
 
 import discord
 
 from bot.cogs.daily import _render as render
 from bot.content.index import Library
+from bot.content.models import Question
 from bot.content.text import truncate
 from bot.core import daily
 from bot.core.answers import TermAnswer
 from bot.core.daily import POINTS_CORRECT, POINTS_OPEN, RATINGS, DailyError, Rating
 from bot.core.errors import AlreadyAnswered
-from bot.repos.daily import DailyRepo, Post, PostClosed
-from bot.ui import CustomId, Limit, PersistentButton, persistent_view, submitted_modal
+from bot.repos.daily import DailyRepo, Post, PostClosed, Recorded
+from bot.ui import CustomId, Limit, PersistentButton, in_time, persistent_view, send, submitted_modal, update
 
 if TYPE_CHECKING:
     from bot.app import BotInteraction
@@ -71,26 +73,33 @@ class ChoiceButton(PersistentButton, custom_id="iq:daily:{post}:{choice}", choic
 
     async def run(self, interaction: BotInteraction) -> None:
         """Record the member's answer and tell them privately how they did."""
-        bot, repo = interaction.client, _repo(interaction)
+        bot = interaction.client
+        now = bot.clock()
+        post, recorded = await in_time(interaction, self._record(interaction, now))
+        await send(
+            interaction, render.choice_feedback(bot.library, post, recorded.answer, recorded.points, recorded.streak)
+        )
+        # No elapsed time: a member sees the post whenever they open the channel, hours after it went out, so the
+        # time since posting says nothing about how hard the recall was.
+        term_id = post.options[post.answer or 0]
+        await bot.publish_answer(TermAnswer(interaction.user.id, term_id, bool(recorded.answer.correct), now))
+
+    async def _record(self, interaction: BotInteraction, now: datetime) -> tuple[Post, Recorded]:
+        """Store the member's answer, or say why it is not taken (closed, answered before)."""
+        library, repo = interaction.client.library, _repo(interaction)
         post = await repo.post(self.post_id)
         if post is None or not post.is_choice:
             raise DailyError("This daily question no longer exists.")
-        now = bot.clock()
         try:
             recorded = await repo.record_answer(
                 post, interaction.user.id, now, choice=self.choice, points=POINTS_CORRECT
             )
         except PostClosed:
-            raise DailyError(render.closed_text(bot.library, post)) from None
+            raise DailyError(render.closed_text(library, post)) from None
         except AlreadyAnswered:
             earlier = await repo.answer(post.id, interaction.user.id)
-            raise AlreadyAnswered(render.already_answered_text(bot.library, post, earlier)) from None
-        text = render.choice_feedback(bot.library, post, recorded.answer, recorded.points, recorded.streak)
-        await interaction.response.send_message(text, ephemeral=True)
-        # No elapsed time: a member sees the post whenever they open the channel, hours after it went out, so the
-        # time since posting says nothing about how hard the recall was.
-        term_id = post.options[post.answer or 0]
-        await bot.publish_answer(TermAnswer(interaction.user.id, term_id, bool(recorded.answer.correct), now))
+            raise AlreadyAnswered(render.already_answered_text(library, post, earlier)) from None
+        return post, recorded
 
 
 class AnswerButton(PersistentButton, custom_id="iq:daily-answer:{post}"):
@@ -142,15 +151,24 @@ class RateButton(PersistentButton, custom_id="iq:daily-rate:{post}:{rating}", ra
 
     async def run(self, interaction: BotInteraction) -> None:
         """Store the member's self-rating of their open answer."""
-        rated = await _repo(interaction).rate(
-            self.post_id, interaction.user.id, self.rating, interaction.client.clock()
-        )
-        if not rated:
+        rating = _repo(interaction).rate(self.post_id, interaction.user.id, self.rating, interaction.client.clock())
+        if not await in_time(interaction, rating, update=True):
             raise DailyError("Answer the question first, then rate yourself.")
-        await interaction.response.edit_message(content=render.rated_text(self.rating), view=None)
+        await update(interaction, content=render.rated_text(self.rating), view=None)
 
 
 DYNAMIC_ITEMS = (ChoiceButton, AnswerButton, RateButton)
+
+
+def shown_post(message: discord.Message) -> int | None:
+    """Return the id of the daily post a message shows, read from its buttons; None for any other message."""
+    for row in message.components:
+        for component in getattr(row, "children", ()):
+            custom_id = getattr(component, "custom_id", None) or ""
+            for ids in (ChoiceButton.ids, AnswerButton.ids):
+                if found := ids.pattern.fullmatch(custom_id):
+                    return int(found["post"])
+    return None
 
 
 def post_view(library: Library, post: Post) -> discord.ui.View:
@@ -197,19 +215,29 @@ def answer_submission(interaction: discord.Interaction[Any]) -> tuple[int, str] 
 
 async def submit_answer(interaction: BotInteraction, post_id: int, text: str) -> None:
     """Save an open answer, then show the key points and the self-rating buttons privately."""
+    library = interaction.client.library
+    if not text:
+        raise DailyError("Your answer was empty, so nothing was saved. Press Answer to try again.")
+    post, question, recorded = await in_time(interaction, _save_open_answer(interaction, post_id, text))
+    if recorded is None:
+        # Closed meanwhile. Not a plain error reply: the member's text comes back whole, beside the key points.
+        await send(interaction, render.closed_text(library, post), embed=render.draft_embed(text))
+        return
+    embed = render.open_feedback(library, question, recorded.points, recorded.streak)
+    await send(interaction, embed=embed, view=rating_view(post.id))
+
+
+async def _save_open_answer(
+    interaction: BotInteraction, post_id: int, text: str
+) -> tuple[Post, Question, Recorded | None]:
+    """Store an open answer; no record (None) when the post closed before it came."""
     bot, repo = interaction.client, _repo(interaction)
     post = await repo.post(post_id)
     question = daily.item_question(bot.library, post.item or "") if post else None
     if post is None or question is None:
         raise DailyError("This daily question no longer exists.")
-    if not text:
-        raise DailyError("Your answer was empty, so nothing was saved. Press Answer to try again.")
     try:
         recorded = await repo.record_answer(post, interaction.user.id, bot.clock(), text=text, points=POINTS_OPEN)
     except PostClosed:
-        # Not a plain error reply: the member's text comes back whole, beside the key points.
-        closed = render.closed_text(bot.library, post)
-        await interaction.response.send_message(closed, embed=render.draft_embed(text), ephemeral=True)
-        return
-    embed = render.open_feedback(bot.library, question, recorded.points, recorded.streak)
-    await interaction.response.send_message(embed=embed, view=rating_view(post.id), ephemeral=True)
+        return post, question, None
+    return post, question, recorded

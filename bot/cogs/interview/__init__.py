@@ -29,7 +29,7 @@ from bot.core import interview as rules
 from bot.core.errors import BotError
 from bot.core.interview import AlreadyInInterview
 from bot.repos.interview import Interview
-from bot.ui import missing_permissions, permission_names, report_failure, submitted_modal
+from bot.ui import in_time, missing_permissions, permission_names, report_failure, send, submitted_modal
 
 if TYPE_CHECKING:
     from bot.app import BotInteraction, InterviewBot
@@ -81,10 +81,12 @@ class Interviews(commands.GroupCog, group_name="interview"):
         minutes: MINUTES = rules.DEFAULT_MINUTES,
     ) -> None:
         """Practise a mock interview privately: timed open questions, then mark the key points you covered."""
-        interview, note = await self._create(interaction, chapter, questions, minutes, interaction.user.id, None)
+        creating = self._create(interaction, chapter, questions, minutes, interaction.user.id, None)
+        interview, note = await in_time(interaction, creating)
         embeds, view = views.question_screen(self.bot.library, interview, interview.questions[0])
-        await interaction.response.send_message(note, embeds=embeds, view=view, ephemeral=True)
-        runs(self.bot).track(interview.id, interaction)
+        tracker = runs(self.bot)  # reached before answering: once the member has the screen, the bot may be closing
+        await send(interaction, note, embeds=embeds, view=view)
+        tracker.track(interview.id, interaction)
         log.info("interview %s started by %s: %d questions", interview.id, interaction.user.id, interview.total)
 
     @app_commands.command(name="pair")
@@ -112,15 +114,19 @@ class Interviews(commands.GroupCog, group_name="interview"):
         _check_can_host(interaction)
         me, them = interaction.user.id, member.id
         candidate, interviewer = (me, them) if role == "candidate" else (them, me)
-        interview, note = await self._create(interaction, chapter, questions, minutes, candidate, interviewer)
-        callback = await interaction.response.send_message(
+        creating = self._create(interaction, chapter, questions, minutes, candidate, interviewer)
+        interview, note = await in_time(interaction, creating, ephemeral=False)
+        message_id = await send(
+            interaction,
             render.invitation_text(interview, note),
             embed=render.invitation_embed(self.bot.library, interview),
             view=views.invitation_view(interview),
             allowed_mentions=discord.AllowedMentions(users=[discord.Object(them)]),
+            ephemeral=False,
         )
-        if callback.message_id is not None:
-            await runs(self.bot).repo.set_invitation(interview.id, callback.message_id)
+        if message_id is not None:
+            # After the answer: this write may wait for the database as long as it must, the member has the invitation.
+            await runs(self.bot).repo.set_invitation(interview.id, message_id)
         log.info("interview %s: %s invited %s", interview.id, me, them)
 
     @app_commands.command(name="history")
@@ -128,8 +134,8 @@ class Interviews(commands.GroupCog, group_name="interview"):
     async def history(self, interaction: BotInteraction, member: discord.User | None = None) -> None:
         """Show past mock interview scorecards and how the coverage of key points is trending."""
         target = member or interaction.user
-        past = await runs(self.bot).repo.history(target.id)
-        await interaction.response.send_message(embed=render.history_embed(target.display_name, past), ephemeral=True)
+        past = await in_time(interaction, runs(self.bot).repo.history(target.id))  # the read-only connection
+        await send(interaction, embed=render.history_embed(target.display_name, past))
 
     async def _create(
         self,

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import discord
@@ -26,7 +28,7 @@ from bot.core import interview as rules
 from bot.core.errors import BotError, NotAllowed
 from bot.repos.interview import AskedQuestion, Interview, check_turn
 from bot.repos.review import ReviewRepo
-from bot.ui import CustomId, Limit, PersistentButton, PersistentSelect, persistent_view
+from bot.ui import CustomId, Limit, PersistentButton, PersistentSelect, in_time, persistent_view, send, update
 
 if TYPE_CHECKING:
     from bot.app import BotInteraction, InterviewBot
@@ -105,29 +107,83 @@ def answer_modal(interview: Interview, asked: AskedQuestion, question: str) -> d
 # -- steps ------------------------------------------------------------------------------------------------------
 
 
-async def running(interaction: BotInteraction, interview_id: int) -> Interview | None:
-    """Bring an interview up to date (deadline, absence) and return it, or answer the click if it has ended.
+async def running(
+    interaction: BotInteraction,
+    interview_id: int,
+    step: Callable[[Interview], Awaitable[Interview]] | None = None,
+    *,
+    in_place: bool = True,
+) -> Interview | None:
+    """Bring an interview up to date (deadline, absence), take the click's `step` on it, and return the result.
 
-    A solo interview that ended shows its scorecard in place of the clicked screen; any other gets a private note.
+    All of it is database work, done through `in_time`: the click is acknowledged within Discord's 3 seconds
+    whatever the database does (a deferred update of the clicked message, or with `in_place=False` a private
+    "thinking…"), and the caller answers it through `show`, `update` or `send`. An interview that had already
+    ended gets its answer here (`show_ended`), and None is returned.
     """
-    await catch_up(interaction.client, interview_id)
-    interview = await runs(interaction.client).repo.interview(interview_id)
+    bot = interaction.client
+
+    async def work() -> tuple[Interview, bool]:
+        interview = await caught_up(bot, interview_id)
+        if interview.state == "ended":
+            return interview, False
+        return (await step(interview) if step is not None else interview), True
+
+    interview, live = await in_time(interaction, work(), update=in_place)
+    if not live:
+        await show_ended(interaction, interview)
+        return None
+    return interview
+
+
+async def caught_up(bot: InterviewBot, interview_id: int) -> Interview:
+    """Apply a passed deadline or an absence to an interview, and return it as it is now (or refuse: it's gone).
+
+    Read through the write connection: the read follows this click's own catch-up write.
+    """
+    await catch_up(bot, interview_id)
+    interview = await runs(bot).repo.interview(interview_id)
     if interview is None:
         raise rules.InterviewOver()
-    if interview.state != "ended":
-        return interview
+    return interview
+
+
+def catch_up_due(interview: Interview, now: datetime) -> bool:
+    """Tell whether a catch-up would change the interview: its expiry, or its open question's deadline, passed.
+
+    The same conditions as `InterviewRepo.expire` and `InterviewRepo.time_out`, read from a looked-up interview.
+    """
+    if interview.state == "ended":
+        return False
+    if interview.expires_at is not None and interview.expires_at <= now:
+        return True
+    current = interview.current
+    return (
+        interview.state == "active"
+        and current is not None
+        and not current.answered
+        and current.deadline is not None
+        and current.deadline <= now
+    )
+
+
+async def show_ended(interaction: BotInteraction, interview: Interview) -> None:
+    """Answer a click on an ended interview: its member sees a solo interview's scorecard in place; others a note."""
     if interview.kind == "solo" and interview.candidate_id == interaction.user.id:
         await show(interaction, interview, scorecard_screen(interaction.client.library, interview))
-        return None
+        return
     raise rules.InterviewOver("This mock interview is over.")
 
 
 async def show(interaction: BotInteraction, interview: Interview, screen: Screen) -> None:
-    """Answer a click with a screen in place of the clicked message; a solo screen's interaction is kept."""
+    """Answer a click with a screen in place of the clicked message; a solo screen's interaction is kept.
+
+    After a deferral (`in_time`) the screen goes through the interaction's original response: the same message.
+    """
     embeds, view = screen
     # The cog is reached before answering: once the member has the screen, the bot may be closing.
     tracker = runs(interaction.client) if interview.kind == "solo" and interview.state == "active" else None
-    await interaction.response.edit_message(content=None, embeds=embeds, view=view)
+    await update(interaction, content=None, embeds=embeds, view=view)
     if tracker is not None:
         tracker.track(interview.id, interaction)
 
@@ -137,19 +193,22 @@ async def submit_answer(interaction: BotInteraction, interview_id: int, position
     bot = interaction.client
     if not text.strip():
         raise BotError("Your answer was empty, so nothing was saved. Press **Write my answer** to try again.")
-    interview = await running(interaction, interview_id)
+
+    async def save(interview: Interview) -> Interview:
+        question = render.question_of(bot.library, check_turn(interview, interaction.user.id, position))
+        return await runs(bot).repo.answer(
+            interview_id,
+            interaction.user.id,
+            position,
+            bot.clock(),
+            kind="written",
+            text=text.strip(),
+            hint=rules.coverage_hint(question, text),
+        )
+
+    interview = await running(interaction, interview_id, save)
     if interview is None:
         return
-    question = render.question_of(bot.library, check_turn(interview, interaction.user.id, position))
-    interview = await runs(bot).repo.answer(
-        interview_id,
-        interaction.user.id,
-        position,
-        bot.clock(),
-        kind="written",
-        text=text.strip(),
-        hint=rules.coverage_hint(question, text),
-    )
     await show(interaction, interview, marking_screen(bot.library, interview, interview.questions[position]))
 
 
@@ -164,7 +223,7 @@ async def moved_on(interaction: BotInteraction, interview: Interview, position: 
             await show(interaction, interview, question_screen(library, interview, interview.questions[position + 1]))
         return
     asked = interview.questions[position]
-    await interaction.response.edit_message(content=render.marked_text(interview, asked), embeds=[], view=None)
+    await update(interaction, content=render.marked_text(interview, asked), embeds=[], view=None)
     await _edit_question(interaction.client, interview, position)
     if interview.state == "ended":
         await _post_scorecard(interaction.client, interview)
@@ -175,7 +234,7 @@ async def moved_on(interaction: BotInteraction, interview: Interview, position: 
 async def accepted(interaction: BotInteraction, interview: Interview) -> None:
     """Open the pair interview's thread from the invitation and post the first question there."""
     bot = interaction.client
-    await interaction.response.edit_message(content=render.invitation_closed_text(interview), embed=None, view=None)
+    await update(interaction, content=render.invitation_closed_text(interview), embed=None, view=None)
     invitation = interaction.message
     assert invitation is not None
     names = {interaction.user.id: interaction.user.display_name}
@@ -200,8 +259,8 @@ async def ended_by_member(interaction: BotInteraction, interview: Interview) -> 
         await show(interaction, interview, scorecard_screen(interaction.client.library, interview))
         return
     if interaction.message is not None and interaction.message.flags.ephemeral:  # the interviewer's key points
-        await interaction.response.edit_message(content=render.PAIR_ENDED, embeds=[], view=None)
-    else:
+        await update(interaction, content=render.PAIR_ENDED, embeds=[], view=None)
+    elif not interaction.response.is_done():  # not deferred by `in_time` already
         await interaction.response.defer()
     await _close_pair(interaction.client, interview)
 
@@ -378,15 +437,35 @@ class WriteAnswer(_QuestionButton, custom_id="iq:iv:{interview}:{q}:write"):
     label, emoji, style = "Write my answer", "✍️", discord.ButtonStyle.primary
 
     async def run(self, interaction: BotInteraction) -> None:
-        """Open the modal for the open question."""
-        interview = await running(interaction, self.interview_id)
-        if interview is None:
+        """Open the modal for the open question.
+
+        A modal must be the click's first response: it cannot follow a deferral, so it cannot wait for a write that
+        another process may hold up. The interview is looked up on the read-only connection (it never waits for a
+        write), and the catch-up, a write, runs only when it would change something: a deadline or the interview's
+        expiry has passed. Then no modal is wanted: the catch-up goes through `in_time` like any other click, and
+        the click shows the marking screen (time's up) or the scorecard (the interview lapsed). Otherwise the
+        catch-up would write nothing, and the modal opens at once; its submit catches up again before it saves.
+        """
+        bot = interaction.client
+        seen = await in_time(interaction, runs(bot).repo.lookup(self.interview_id), update=True)
+        if seen is None:
+            raise rules.InterviewOver()
+        if catch_up_due(seen, bot.clock()):
+            interview = await running(interaction, self.interview_id)
+            if interview is None:
+                return
+        elif seen.state == "ended":
+            await show_ended(interaction, seen)
             return
+        else:
+            interview = seen
         asked = check_turn(interview, interaction.user.id, self.position)
         if asked.answered:  # time ran out meanwhile: mark what was said
-            await show(interaction, interview, marking_screen(interaction.client.library, interview, asked))
+            await show(interaction, interview, marking_screen(bot.library, interview, asked))
             return
-        question = render.question_of(interaction.client.library, asked)
+        if interaction.response.is_done():  # the lookup itself was deferred (a stalled disk): no modal can follow
+            raise BotError("That took me too long to open the answer form. Press **Write my answer** again.")
+        question = render.question_of(bot.library, asked)
         await interaction.response.send_modal(answer_modal(interview, asked, question.text))
 
 
@@ -397,12 +476,15 @@ class AnsweredAloud(_QuestionButton, custom_id="iq:iv:{interview}:{q}:spoken"):
 
     async def run(self, interaction: BotInteraction) -> None:
         """Record the answer and show the marking screen."""
-        if await running(interaction, self.interview_id) is None:
-            return
         bot = interaction.client
-        interview = await runs(bot).repo.answer(
-            self.interview_id, interaction.user.id, self.position, bot.clock(), kind="spoken"
-        )
+
+        async def spoken(_: Interview) -> Interview:
+            repo = runs(bot).repo
+            return await repo.answer(self.interview_id, interaction.user.id, self.position, bot.clock(), kind="spoken")
+
+        interview = await running(interaction, self.interview_id, spoken)
+        if interview is None:
+            return
         await show(interaction, interview, marking_screen(bot.library, interview, interview.questions[self.position]))
 
 
@@ -413,13 +495,17 @@ class NextButton(_QuestionButton, custom_id="iq:iv:{interview}:{q}:next"):
 
     async def run(self, interaction: BotInteraction) -> None:
         """Confirm the marks (a pair interviewer's first step stops the clock) and move on."""
-        interview = await running(interaction, self.interview_id)
+        bot = interaction.client
+
+        async def confirm(interview: Interview) -> Interview:
+            repo, now = runs(bot).repo, bot.clock()
+            if interview.kind == "pair":
+                await repo.answer(self.interview_id, interaction.user.id, self.position, now, kind="spoken")
+            return await repo.confirm(self.interview_id, interaction.user.id, self.position, now)
+
+        interview = await running(interaction, self.interview_id, confirm)
         if interview is None:
             return
-        repo, now = runs(interaction.client).repo, interaction.client.clock()
-        if interview.kind == "pair":
-            await repo.answer(self.interview_id, interaction.user.id, self.position, now, kind="spoken")
-        interview = await repo.confirm(self.interview_id, interaction.user.id, self.position, now)
         await moved_on(interaction, interview, self.position)
 
 
@@ -435,15 +521,15 @@ class KeyPointsButton(_QuestionButton, custom_id="iq:iv:{interview}:{q}:points")
     label, emoji, style = "Key points (interviewer)", "📋", discord.ButtonStyle.primary
 
     async def run(self, interaction: BotInteraction) -> None:
-        """Show the marking screen to the interviewer only."""
-        interview = await running(interaction, self.interview_id)
+        """Show the marking screen to the interviewer only (a new private message)."""
+        interview = await running(interaction, self.interview_id, in_place=False)
         if interview is None:
             return
         if interaction.user.id == interview.candidate_id:
             raise NotAllowed("Only the interviewer sees the key points. Answer out loud, or here in the thread.")
         asked = check_turn(interview, interaction.user.id, self.position)
         embeds, view = marking_screen(interaction.client.library, interview, asked)
-        await interaction.response.send_message(embeds=embeds, view=view, ephemeral=True)
+        await send(interaction, embeds=embeds, view=view)
 
 
 class MarkMenu(PersistentSelect, custom_id="iq:iv:{interview}:{q}:mark"):
@@ -474,15 +560,18 @@ class MarkMenu(PersistentSelect, custom_id="iq:iv:{interview}:{q}:mark"):
 
     async def run(self, interaction: BotInteraction) -> None:
         """Store the marks and show them (a pair interviewer's first mark stops the clock)."""
-        interview = await running(interaction, self.interview_id)
+        bot = interaction.client
+        covered = [int(value) for value in self.item.values]
+
+        async def mark(interview: Interview) -> Interview:
+            repo, now = runs(bot).repo, bot.clock()
+            if interview.kind == "pair":
+                await repo.answer(self.interview_id, interaction.user.id, self.position, now, kind="spoken")
+            return await repo.mark(self.interview_id, interaction.user.id, self.position, covered, now)
+
+        interview = await running(interaction, self.interview_id, mark)
         if interview is None:
             return
-        bot = interaction.client
-        repo, now = runs(bot).repo, bot.clock()
-        if interview.kind == "pair":
-            await repo.answer(self.interview_id, interaction.user.id, self.position, now, kind="spoken")
-        covered = [int(value) for value in self.item.values]
-        interview = await repo.mark(self.interview_id, interaction.user.id, self.position, covered, now)
         await show(interaction, interview, marking_screen(bot.library, interview, interview.questions[self.position]))
 
 
@@ -493,11 +582,14 @@ class EndButton(_InterviewButton, custom_id="iq:iv:{interview}:end"):
 
     async def run(self, interaction: BotInteraction) -> None:
         """End the interview and show its scorecard."""
-        if await running(interaction, self.interview_id) is None:
+        bot = interaction.client
+
+        async def end(_: Interview) -> Interview:
+            return await runs(bot).repo.end(self.interview_id, interaction.user.id, bot.clock())
+
+        interview = await running(interaction, self.interview_id, end)
+        if interview is None:
             return
-        interview = await runs(interaction.client).repo.end(
-            self.interview_id, interaction.user.id, interaction.client.clock()
-        )
         await ended_by_member(interaction, interview)
 
 
@@ -511,13 +603,19 @@ class AddToReview(_InterviewButton, custom_id="iq:iv:{interview}:review"):
 
     async def run(self, interaction: BotInteraction) -> None:
         """Add the terms as review cards, due now."""
+        terms = await in_time(interaction, self._add(interaction))
+        await send(interaction, render.review_added_text(len(terms)))
+
+    async def _add(self, interaction: BotInteraction) -> tuple[str, ...]:
+        """Add the interview's review terms to the clicker's deck; return them."""
         bot = interaction.client
-        interview = await runs(bot).repo.interview(self.interview_id)
+        # A pure lookup before this click's only write: an ended interview's marks no longer change.
+        interview = await runs(bot).repo.lookup(self.interview_id)
         if interview is None or interaction.user.id not in interview.members:
             raise NotAllowed("Only the members of this interview can add its terms to their review.")
         terms = rules.scorecard(bot.library, interview.results(), interview.minutes).review_terms
         await ReviewRepo(bot.db).add_cards(interaction.user.id, terms, bot.clock(), due_now=True)
-        await interaction.response.send_message(render.review_added_text(len(terms)), ephemeral=True)
+        return tuple(terms)
 
 
 class AcceptButton(_InterviewButton, custom_id="iq:iv:{interview}:accept"):
@@ -528,8 +626,12 @@ class AcceptButton(_InterviewButton, custom_id="iq:iv:{interview}:accept"):
     async def run(self, interaction: BotInteraction) -> None:
         """Start the interview: open the thread and post the first question."""
         bot = interaction.client
-        await catch_up(bot, self.interview_id)
-        interview = await runs(bot).repo.accept(self.interview_id, interaction.user.id, bot.clock())
+
+        async def accept() -> Interview:
+            await catch_up(bot, self.interview_id)
+            return await runs(bot).repo.accept(self.interview_id, interaction.user.id, bot.clock())
+
+        interview = await in_time(interaction, accept(), update=True)
         await accepted(interaction, interview)
 
 
@@ -540,13 +642,17 @@ class DeclineButton(_InterviewButton, custom_id="iq:iv:{interview}:decline"):
 
     async def run(self, interaction: BotInteraction) -> None:
         """Close the invitation."""
+        interview = await in_time(interaction, self._decline(interaction), update=True)
+        await update(interaction, content=render.invitation_closed_text(interview), embed=None, view=None)
+
+    async def _decline(self, interaction: BotInteraction) -> Interview:
+        """End the invitation, unless it closed already (its catch-up may have let it lapse)."""
         bot = interaction.client
         await catch_up(bot, self.interview_id)
-        interview = await runs(bot).repo.interview(self.interview_id)
+        interview = await runs(bot).repo.interview(self.interview_id)  # after the catch-up's write: its connection
         if interview is None or interview.state != "invited":
             raise rules.InterviewOver("This invitation is no longer open.")
-        interview = await runs(bot).repo.end(self.interview_id, interaction.user.id, bot.clock())
-        await interaction.response.edit_message(content=render.invitation_closed_text(interview), embed=None, view=None)
+        return await runs(bot).repo.end(self.interview_id, interaction.user.id, bot.clock())
 
 
 DYNAMIC_ITEMS = (

@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.cogs.options import chapter_autocomplete
 from bot.cogs.quiz import battle, solo
+from bot.ui import MemberCooldown
 
 if TYPE_CHECKING:
     from bot.app import BotInteraction, InterviewBot
@@ -59,6 +60,7 @@ class Quiz(commands.GroupCog, group_name="quiz"):
         scoring="speed: faster right answers score more (default); flat: 1000 per right answer",
     )
     @app_commands.autocomplete(chapter=chapter_autocomplete)
+    @MemberCooldown(2, 60)  # each opens a lobby that posts rounds for minutes
     async def battle_command(
         self,
         interaction: BotInteraction,

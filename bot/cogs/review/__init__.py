@@ -18,6 +18,7 @@ from bot.cogs.review import _views as views
 from bot.core import review
 from bot.core.answers import TermAnswer
 from bot.repos.review import ReviewRepo
+from bot.ui import MemberCooldown, in_time, send
 
 if TYPE_CHECKING:
     from bot.app import InterviewBot
@@ -53,10 +54,11 @@ class Review(commands.Cog):
         await self.repo.rate(answer.user_id, answer.term_id, rating, answer.at, "answer", duration_ms=duration)
 
     @discord.app_commands.command(name="review")
+    @MemberCooldown(10, 60)
     async def review_command(self, interaction: discord.Interaction) -> None:
         """Go through your due review cards (spaced repetition), privately."""
-        embed, view = await views.next_screen(self.bot, interaction.user.id, header=None)
-        await interaction.response.send_message(embed=embed, view=view or discord.utils.MISSING, ephemeral=True)
+        embed, view = await in_time(interaction, views.next_screen(self.bot, interaction.user.id, header=None))
+        await send(interaction, embed=embed, view=view)
 
 
 async def setup(bot: InterviewBot) -> None:

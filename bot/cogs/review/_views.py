@@ -16,7 +16,7 @@ from bot.cogs.review import _render as render
 from bot.content.text import truncate
 from bot.core.errors import NotAllowed
 from bot.repos.review import ReviewRepo
-from bot.ui import Limit, PersistentButton, persistent_view
+from bot.ui import Limit, PersistentButton, in_time, persistent_view, update
 
 if TYPE_CHECKING:
     from bot.app import BotInteraction, InterviewBot
@@ -67,17 +67,20 @@ class ShowDefinition(PersistentButton, custom_id="iq:review:{card}:{reps}:show")
 
     async def run(self, interaction: BotInteraction) -> None:
         """Show the back of the card with the four ratings (or the next card if this one moved on)."""
+        embed, view = await in_time(interaction, self._back(interaction), update=True)
+        await update(interaction, embed=embed, view=view)
+
+    async def _back(self, interaction: BotInteraction) -> Screen:
+        """Return the card's back, or the next card when this one moved on."""
         bot = interaction.client
         card = await ReviewRepo(bot.db).card_by_id(self.card_id)
         if card is None or card.user_id != interaction.user.id:
             raise NotAllowed("That card isn't in your review deck.")
         if card.reps != self.reps or card.term_id not in bot.library.terms:
-            embed, view = await next_screen(bot, interaction.user.id, header="You already reviewed that card.")
-        else:
-            now = bot.clock()
-            buttons = (ReviewButton(card.id, card.reps, r, render.rating_label(card, r, now)) for r in Rating)
-            embed, view = render.back_embed(bot.library, card), persistent_view(*buttons)
-        await interaction.response.edit_message(embed=embed, view=view)
+            return await next_screen(bot, interaction.user.id, header="You already reviewed that card.")
+        now = bot.clock()
+        buttons = (ReviewButton(card.id, card.reps, r, render.rating_label(card, r, now)) for r in Rating)
+        return render.back_embed(bot.library, card), persistent_view(*buttons)
 
 
 class ReviewButton(PersistentButton, custom_id="iq:review:{card}:{reps}:{rating}", rating="[1-4]"):
@@ -99,13 +102,17 @@ class ReviewButton(PersistentButton, custom_id="iq:review:{card}:{reps}:{rating}
 
     async def run(self, interaction: BotInteraction) -> None:
         """Apply the rating, then show the next due card."""
+        embed, view = await in_time(interaction, self._rate(interaction), update=True)
+        await update(interaction, embed=embed, view=view)
+
+    async def _rate(self, interaction: BotInteraction) -> Screen:
+        """Store the rating (once per revision) and return the next due card."""
         bot = interaction.client
         now = bot.clock()
         repo = ReviewRepo(bot.db)
         rated = await repo.rate_card(self.card_id, interaction.user.id, self.rating, now, expected_reps=self.reps)
         header = "You already rated that card." if rated is None else render.rated_header(self.rating, rated.due, now)
-        embed, view = await next_screen(bot, interaction.user.id, header)
-        await interaction.response.edit_message(embed=embed, view=view)
+        return await next_screen(bot, interaction.user.id, header)
 
 
 DYNAMIC_ITEMS = (ShowDefinition, ReviewButton)

@@ -28,6 +28,7 @@ from bot.repos.daily import DailyRepo
 from bot.repos.interview import InterviewRepo
 from bot.repos.review import ReviewRepo
 from bot.repos.stats import StatsRepo
+from bot.ui import MemberCooldown
 
 if TYPE_CHECKING:
     from bot.app import InterviewBot
@@ -67,6 +68,7 @@ class Stats(commands.Cog):
     @app_commands.command(name="stats")
     @app_commands.describe(member="Whose statistics to show; leave out for your own")
     @app_commands.guild_only()
+    @MemberCooldown(3, 60)  # a picture drawn per use
     async def stats_command(self, interaction: discord.Interaction, member: discord.Member | None = None) -> None:
         """Show practice statistics: activity, streaks, points, accuracy, mastery and cards due."""
         target = member or interaction.user

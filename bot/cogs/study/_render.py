@@ -22,7 +22,7 @@ SUGGESTION_COLOUR = discord.Colour(0xFEE75C)
 # Terms per /topics page: a line is at most ~230 characters (name ≤ 100 + short definition), so ten lines and the
 # introduction stay far below the 4,096-character description.
 TERMS_PER_PAGE = 10
-CHAPTERS_PER_PAGE = 20
+CHAPTERS_PER_PAGE = 20  # when there are more chapters than one select menu offers (25)
 SHORT_DEFINITION = 120
 # What one paginated guide page may hold: well under the 6,000 total so title and footer always fit.
 PAGE_BUDGET = 3800
@@ -163,12 +163,18 @@ def clamp_page(page: int, count: int) -> int:
     return min(max(page, 1), count)
 
 
+def chapters_per_page(library: Library) -> int:
+    """Return how many chapters a page lists: all of them when one select menu can offer them all."""
+    return len(library.chapters) if 0 < len(library.chapters) <= Limit.OPTIONS else CHAPTERS_PER_PAGE
+
+
 def chapters_page(library: Library, page: int = 1) -> Page:
     """List the chapters with their term counts, one page of them."""
     chapters = list(library.chapters.values())
-    count = _page_count(len(chapters), CHAPTERS_PER_PAGE)
+    per_page = chapters_per_page(library)
+    count = _page_count(len(chapters), per_page)
     page = clamp_page(page, count)
-    shown = chapters[(page - 1) * CHAPTERS_PER_PAGE : page * CHAPTERS_PER_PAGE]
+    shown = chapters[(page - 1) * per_page : page * per_page]
     many_packs = len(library.packs) > 1
     lines = []
     for chapter in shown:
@@ -176,7 +182,8 @@ def chapters_page(library: Library, page: int = 1) -> Page:
         lines.append(f"`{chapter.number:>2}` **{truncate(chapter.title, 100)}**{pack} — {len(chapter.term_ids)} terms")
     embed = _embed("Topics", "\n".join(lines))
     total = f"{len(library.chapters)} chapters · {len(library.terms)} terms"
-    return Page(_finish(embed, f"{total} · page {page}/{count} · pick a chapter below"), page, count)
+    paging = f" · page {page}/{count}" if count > 1 else ""
+    return Page(_finish(embed, f"{total}{paging} · pick a chapter below"), page, count)
 
 
 def chapter_page(library: Library, chapter: Chapter, page: int = 1) -> Page:

@@ -316,14 +316,15 @@ def topics_screen(library: Library, scope: str, page: int = 1, *, public: bool =
     if scope == ALL:
         shown = render.chapters_page(library, page)
         chapters = list(library.chapters.values())
-        first = (shown.number - 1) * render.CHAPTERS_PER_PAGE
+        per_page = render.chapters_per_page(library)
+        first = (shown.number - 1) * per_page
         options = [
             discord.SelectOption(
                 label=truncate(f"{c.number}. {c.title}", Limit.OPTION),
                 value=f"topics:{c.key}:1",
                 description=f"{len(c.term_ids)} terms",
             )
-            for c in chapters[first : first + render.CHAPTERS_PER_PAGE]
+            for c in chapters[first : first + per_page]
         ]
         placeholder = "Open a chapter…"
     else:

@@ -87,7 +87,7 @@ class DailyRepo:
 
     async def channel(self, channel_id: int) -> DailyChannel | None:
         """Return a channel's settings (enabled or not)."""
-        row = await self.db.fetchone("SELECT * FROM daily_channels WHERE channel_id = ?", (channel_id,))
+        row = await self.db.read_fetchone("SELECT * FROM daily_channels WHERE channel_id = ?", (channel_id,))
         return None if row is None else DailyChannel.from_row(row)
 
     async def channels(self, guild_id: int | None = None) -> list[DailyChannel]:
@@ -189,19 +189,19 @@ class DailyRepo:
 
     async def post(self, post_id: int) -> Post | None:
         """Return a post by id."""
-        row = await self.db.fetchone("SELECT * FROM daily_posts WHERE id = ?", (post_id,))
+        row = await self.db.read_fetchone("SELECT * FROM daily_posts WHERE id = ?", (post_id,))
         return None if row is None else Post.from_row(row)
 
     async def post_on(self, channel_id: int, day: date) -> Post | None:
         """Return the channel's post of a local date, in whatever state."""
-        row = await self.db.fetchone(
+        row = await self.db.read_fetchone(
             "SELECT * FROM daily_posts WHERE channel_id = ? AND local_date = ?", (channel_id, day.isoformat())
         )
         return None if row is None else Post.from_row(row)
 
     async def posted(self, channel_id: int, *, before: date | None = None, limit: int = 1) -> list[Post]:
         """Return the channel's sent posts, newest first (only those dated before `before` if given)."""
-        rows = await self.db.fetchall(
+        rows = await self.db.read_fetchall(
             "SELECT * FROM daily_posts WHERE channel_id = ? AND state = 'posted' AND local_date < ?"
             " ORDER BY local_date DESC LIMIT ?",
             (channel_id, (before or date.max).isoformat(), limit),
@@ -210,14 +210,14 @@ class DailyRepo:
 
     async def is_closed(self, post: Post) -> bool:
         """Tell whether the channel has posted a later question (which closes this one's answers)."""
-        row = await self.db.fetchone(_LATER_POST, (post.channel_id, post.local_date.isoformat()))
+        row = await self.db.read_fetchone(_LATER_POST, (post.channel_id, post.local_date.isoformat()))
         return row is not None
 
     # -- answers ----------------------------------------------------------------------------------------
 
     async def answer(self, post_id: int, user_id: int) -> Answer | None:
         """Return a member's answer to a post."""
-        row = await self.db.fetchone(
+        row = await self.db.read_fetchone(
             "SELECT * FROM daily_answers WHERE post_id = ? AND user_id = ?", (post_id, user_id)
         )
         return None if row is None else Answer.from_row(row)
@@ -268,7 +268,7 @@ class DailyRepo:
 
     async def choice_counts(self, post: Post) -> tuple[int, ...]:
         """Return how many members chose each option of a multiple-choice post."""
-        rows = await self.db.fetchall(
+        rows = await self.db.read_fetchall(
             "SELECT choice, count(*) AS n FROM daily_answers WHERE post_id = ? AND choice IS NOT NULL GROUP BY choice",
             (post.id,),
         )
@@ -280,7 +280,7 @@ class DailyRepo:
 
     async def rating_counts(self, post_id: int) -> tuple[int, dict[str, int]]:
         """Return how many answered an open post and how many rated themselves each way."""
-        rows = await self.db.fetchall(
+        rows = await self.db.read_fetchall(
             "SELECT rating, count(*) AS n FROM daily_answers WHERE post_id = ? GROUP BY rating", (post_id,)
         )
         total = sum(r["n"] for r in rows)

@@ -33,7 +33,7 @@ from bot.content.models import Chapter
 from bot.core.battle import Scoring
 from bot.core.choices import quiz_terms
 from bot.core.errors import BotError
-from bot.ui import missing_permissions, permission_names
+from bot.ui import in_time, missing_permissions, permission_names, send
 
 if TYPE_CHECKING:
     from bot.app import BotInteraction, InterviewBot
@@ -53,7 +53,7 @@ async def open_battle(
     found = _chapter_with(bot, chapter, rounds)
     cog = battles(bot)
     now = bot.clock()
-    battle = await cog.repo.create(
+    creating = cog.repo.create(
         guild_id=interaction.guild_id,
         channel_id=interaction.channel_id,
         host_id=interaction.user.id,
@@ -64,15 +64,16 @@ async def open_battle(
         now=now,
         lobby_until=now + timedelta(seconds=bot.config.quiz.lobby_seconds),
     )
+    battle = await in_time(interaction, creating, ephemeral=False)
     try:
         embed = lobby_embed(battle, found, [], lobby_status(battle))
-        sent = await interaction.response.send_message(embed=embed, view=lobby_view(battle.id))
+        message_id = await send(interaction, embed=embed, view=lobby_view(battle.id), ephemeral=False)
     except BaseException:
         await cog.repo.end(battle.id, "error", now)  # free the channel: nobody saw this lobby
         raise
-    assert sent.message_id is not None
-    await cog.repo.set_lobby_message(battle.id, sent.message_id)
-    runner = BattleRunner(cog, battle, sent.message_id)
+    assert message_id is not None
+    await cog.repo.set_lobby_message(battle.id, message_id)
+    runner = BattleRunner(cog, battle, message_id)
     cog.live[battle.id] = runner
     runner.launch()
 
@@ -90,7 +91,7 @@ def _chapter_with(bot: InterviewBot, text: str | None, rounds: int) -> Chapter |
 async def stop_battle(bot: InterviewBot, interaction: BotInteraction) -> None:
     """End the channel's battle, keeping the points of its closed rounds (`/quiz stop`)."""
     cog = battles(bot)
-    battle = await cog.repo.active_in(interaction.channel_id or 0)
+    battle = await in_time(interaction, cog.repo.active_in(interaction.channel_id or 0))
     if battle is None:
         raise BotError("There is no battle in this channel.")
     check_may_run(interaction, battle, "stop")
@@ -98,12 +99,12 @@ async def stop_battle(bot: InterviewBot, interaction: BotInteraction) -> None:
     if live is not None:
         live.stopping.set()
     else:  # not run by this process (cannot happen after start-up's clean-up, but never leave it stuck)
-        await cog.repo.end(battle.id, "stopped", bot.clock())
+        await in_time(interaction, cog.repo.end(battle.id, "stopped", bot.clock()))
     if battle.state == "lobby":
         text = "Calling the battle off before it starts."
     else:
         text = "Stopping the battle. The points of finished rounds are kept; the final standings follow."
-    await interaction.response.send_message(text, ephemeral=True)
+    await send(interaction, text)
 
 
 def _check_bot_can_post(interaction: discord.Interaction) -> None:

@@ -58,7 +58,6 @@ class Battles(commands.Cog, name="Battles"):
         self.sleep_until: SleepUntil = clock_sleeper(bot.clock)
         self.break_seconds = 5  # between a round's results and the next question
         self.lobby_refresh_seconds = 2.0  # joins are shown in the lobby at most this often (edits are rate-limited)
-        self.ack_within = 1.5  # seconds a click waits for its write before deferring (Discord allows 3)
         # Players' private results are edits of their interactions' replies: a webhook route, outside the bot's
         # global rate limit, but a crowd of 500 still gets them this many at a time, from every battle together.
         self.result_edits = asyncio.Semaphore(25)

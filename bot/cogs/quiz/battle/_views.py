@@ -7,7 +7,6 @@ no state on the view and still works after a restart. The database referees ever
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal, Self, cast
@@ -17,8 +16,8 @@ import discord
 from bot.cogs.quiz.battle import _render as render
 from bot.cogs.quiz.battle._battles import battles, check_may_run
 from bot.core.errors import BotError
-from bot.repos.battle import Click, Join
-from bot.ui import LETTERS, PersistentButton, persistent_view, reply_privately
+from bot.repos.battle import Battle, Click, Join, PlayerState, Standing
+from bot.ui import LETTERS, PersistentButton, in_time, persistent_view, reply_privately, send
 
 if TYPE_CHECKING:
     from bot.app import BotInteraction
@@ -64,14 +63,8 @@ class AnswerButton(PersistentButton, custom_id="iq:battle:{battle}:{round}:{choi
         now = interaction.client.clock()
         live = cog.live.get(self.battle)
         opened = live.opened(self.number) if live else None
-        write = asyncio.ensure_future(
-            cog.repo.record_answer(self.battle, self.number, interaction.user.id, self.choice, now, opened)
-        )
-        # The write normally takes milliseconds; if the database is ever slow, acknowledge in time anyway.
-        done, _ = await asyncio.wait({write}, timeout=cog.ack_within)
-        if not done:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-        outcome = await write
+        write = cog.repo.record_answer(self.battle, self.number, interaction.user.id, self.choice, now, opened)
+        outcome = await in_time(interaction, write)  # milliseconds, unless another process holds the database
         counted = outcome.choice if outcome.choice is not None else self.choice
         custom_id = self.make_id(battle=self.battle, round=self.number, choice=counted)
         label = label_of(interaction.message, custom_id) or LETTERS[counted]
@@ -111,36 +104,44 @@ class BattleButton(PersistentButton, custom_id="iq:battle-{action}:{battle}", ac
 async def _join(interaction: BotInteraction, battle_id: int) -> None:
     """Add the clicker to a battle."""
     cog = battles(interaction.client)
-    result = await cog.repo.join(battle_id, interaction.user.id, interaction.client.clock())
+    result = await in_time(interaction, cog.repo.join(battle_id, interaction.user.id, interaction.client.clock()))
     live = cog.live.get(battle_id)
     if result is Join.JOINED and live is not None:
         live.lobby_changed()
-    await interaction.response.send_message(render.JOIN_REPLIES[result], ephemeral=True)
+    await send(interaction, render.JOIN_REPLIES[result])
 
 
 async def _start(interaction: BotInteraction, battle_id: int) -> None:
     """Start a battle from its lobby now."""
     cog = battles(interaction.client)
-    battle = await cog.repo.get(battle_id)
+
+    async def lobby() -> tuple[Battle | None, list[PlayerState]]:
+        return await cog.repo.get(battle_id), await cog.repo.players(battle_id)
+
+    battle, players = await in_time(interaction, lobby(), update=True)
     live = cog.live.get(battle_id)
     if battle is None or battle.state != "lobby" or live is None:
         raise BotError("This battle has already started or is over.")
     check_may_run(interaction, battle, "start")
-    if not await cog.repo.players(battle_id):
+    if not players:
         raise BotError("Nobody has joined yet: press Join first (you too, if you want to play).")
     live.start_now.set()
-    await interaction.response.defer()
+    if not interaction.response.is_done():
+        await interaction.response.defer()
 
 
 async def _my_rank(interaction: BotInteraction, battle_id: int) -> None:
     """Tell the clicker their place in a battle."""
     repo = battles(interaction.client).repo
-    rows = await repo.standings(battle_id)
+
+    async def results() -> tuple[list[Standing], int]:
+        return await repo.standings(battle_id), await repo.finished_rounds(battle_id)
+
+    rows, rounds = await in_time(interaction, results())
     mine = next((s for s in rows if s.user_id == interaction.user.id), None)
     if mine is None:
         raise BotError("You did not play in this battle.")
-    text = render.rank_text(mine, rows, await repo.finished_rounds(battle_id))
-    await interaction.response.send_message(text, ephemeral=True)
+    await send(interaction, render.rank_text(mine, rows, rounds))
 
 
 DYNAMIC_ITEMS = (AnswerButton, BattleButton)

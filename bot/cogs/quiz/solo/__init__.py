@@ -10,6 +10,7 @@ server leaderboard. `_sessions` keeps the sessions in flight and times idle ones
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, cast
 
 from discord import app_commands
@@ -23,6 +24,7 @@ from bot.core import quiz
 from bot.core.errors import BotError
 from bot.repos.review import ReviewRepo
 from bot.repos.solo import SoloSession
+from bot.ui import MemberCooldown, in_time, send
 
 if TYPE_CHECKING:
     from bot.app import BotInteraction, InterviewBot
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
 __all__ = ["DYNAMIC_ITEMS", "MODE_CHOICES", "install", "start_chapter_quiz", "start_solo"]
 
 MODE_CHOICES = [app_commands.Choice(name=name, value=value) for value, name in quiz.MODE_NAMES.items()]
+# Starts of a solo quiz per member, from `/quiz solo` or a chapter's "Quiz me" button alike.
+STARTS = MemberCooldown(5, 60)
 
 
 async def start_solo(
@@ -41,6 +45,7 @@ async def start_solo(
     mode: str = "definition",
 ) -> SoloSession:
     """Start a private solo quiz in answer to `interaction` (which must not be answered yet)."""
+    STARTS.enforce(interaction)
     if mode not in quiz.MODE_NAMES:
         raise BotError(f"Pick a mode from the list: {', '.join(quiz.MODE_NAMES.values())}.")
     if not quiz.MIN_QUESTIONS <= count <= quiz.MAX_QUESTIONS:
@@ -56,11 +61,15 @@ async def start_chapter_quiz(bot: InterviewBot, interaction: BotInteraction, cha
     button's interaction, before answering it; the quiz arrives as a private message. An unknown chapter
     raises `UnknownChapter` (a `BotError`: the caller's error handler turns it into a private reply).
     """
+    STARTS.enforce(interaction)
     found = resolve_chapter(bot.library, chapter_key)
     assert found is not None
-    added = await ReviewRepo(bot.db).add_cards(interaction.user.id, found.term_ids, bot.clock())
-    note = f"Added {plural(added, 'new card')} from this chapter to your review deck (`/review`)."
-    return await _start(bot, interaction, found, quiz.DEFAULT_QUESTIONS, "definition", note)
+
+    async def add_cards() -> str:
+        added = await ReviewRepo(bot.db).add_cards(interaction.user.id, found.term_ids, bot.clock())
+        return f"Added {plural(added, 'new card')} from this chapter to your review deck (`/review`)."
+
+    return await _start(bot, interaction, found, quiz.DEFAULT_QUESTIONS, "definition", add_cards)
 
 
 async def _start(
@@ -69,16 +78,24 @@ async def _start(
     chapter: Chapter | None,
     count: int,
     mode: quiz.SessionMode,
-    note: str | None = None,
+    prepare: Callable[[], Awaitable[str]] | None = None,
 ) -> SoloSession:
-    """Create the session and send its first question privately."""
+    """Create the session (ending the member's earlier one) and send its first question privately.
+
+    `prepare` writes what goes before the quiz and returns a note for the member, in the same database work.
+    """
     cog = quizzes(bot)
-    session = await cog.create(interaction, chapter, count, mode)
+
+    async def create() -> tuple[str | None, SoloSession]:
+        note = await prepare() if prepare is not None else None
+        return note, await cog.create(interaction, chapter, count, mode)
+
+    note, session = await in_time(interaction, create())
     if session.total < count:
         shortfall = f"This chapter has {session.total} terms, so this quiz has {session.total} questions."
         note = f"{note}\n{shortfall}" if note else shortfall
     embeds, view = question_screen(bot.library, session, session.questions[0])
-    await interaction.response.send_message(note, embeds=embeds, view=view, ephemeral=True)
+    await send(interaction, note, embeds=embeds, view=view)
     cog.track(session.id, interaction, view)
     return session
 

@@ -98,12 +98,21 @@ def results_embed(library: Library, session: SoloSession) -> discord.Embed:
 
 def timed_out_embed(library: Library, session: SoloSession, timeout_seconds: int) -> discord.Embed:
     """Close an abandoned session: what was answered still counts toward the member's review deck."""
+    why = f"No answer for {plural(round(timeout_seconds / 60), 'minute')}, so I ended the quiz."
+    return _ended_embed(library, session, "⏰ This quiz timed out", why)
+
+
+def replaced_embed(library: Library, session: SoloSession) -> discord.Embed:
+    """Close a session the member left for a new one (one live quiz each); its answers still count."""
+    return _ended_embed(library, session, "⏹️ This quiz ended", "You started a new quiz, so this one ended.")
+
+
+def _ended_embed(library: Library, session: SoloSession, title: str, why: str) -> discord.Embed:
     result = session.score()
     embed = discord.Embed(
-        title="⏰ This quiz timed out",
+        title=title,
         description=(
-            f"No answer for {plural(round(timeout_seconds / 60), 'minute')}, so I ended the quiz.\n"
-            f"Score: {result.describe()}, with {result.answered} of {result.total} questions answered.\n"
+            f"{why}\nScore: {result.describe()}, with {result.answered} of {result.total} questions answered.\n"
             f"{_missed_line(library, session, none='No misses among your answers.')}"
         ),
         colour=NEUTRAL,

@@ -9,6 +9,7 @@ with `quizzes(bot)`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 15  # how often idle sessions are looked for; a time-out may land this much late
+LIVE = 5000  # sessions whose message is remembered; one per member in flight, so past this the oldest are dropped
 
 
 class SoloQuizzes(commands.Cog, name="SoloQuizzes"):
@@ -61,7 +63,7 @@ class SoloQuizzes(commands.Cog, name="SoloQuizzes"):
     ) -> SoloSession:
         """Pick the questions and store a new session for the member behind `interaction`."""
         questions = quiz.build_questions(self.bot.library, chapter, count, mode, self.bot.rng)
-        session = await self.repo.create_session(
+        session, ended = await self.repo.create_session(
             user_id=interaction.user.id,
             guild_id=interaction.guild_id,
             chapter_key=chapter.key if chapter else None,
@@ -70,11 +72,16 @@ class SoloQuizzes(commands.Cog, name="SoloQuizzes"):
             now=self.bot.clock(),
         )
         log.info("solo session %s started by %s: %d questions", session.id, interaction.user.id, session.total)
+        for ended_id in ended:  # one live quiz per member: the new one ended the earlier
+            await self._close(ended_id, lambda s: render.replaced_embed(self.bot.library, s))
         return session
 
     def track(self, session_id: int, interaction: discord.Interaction, view: discord.ui.View) -> None:
-        """Remember the message a session shows now, with its buttons, for its time-out."""
+        """Remember the message a session shows now, with its buttons, for its time-out (the oldest go past LIVE)."""
+        self.live.pop(session_id, None)
         self.live[session_id] = (interaction, view)
+        while len(self.live) > LIVE:
+            self.live.pop(next(iter(self.live)))
 
     def untrack(self, session_id: int) -> None:
         """Forget a session's message (it is being replaced, or the session is over)."""
@@ -91,21 +98,20 @@ class SoloQuizzes(commands.Cog, name="SoloQuizzes"):
         expired = await self.repo.expire_idle(cutoff, now, session_id=session_id, shards=self.bot.sharding)
         for expired_id in expired:
             log.info("solo session %s timed out", expired_id)
-            await self._close_timed_out(expired_id)
+            await self._close(expired_id, lambda s: render.timed_out_embed(self.bot.library, s, self.timeout))
         return expired
 
-    async def _close_timed_out(self, session_id: int) -> None:
-        """Show the time-out on the session's message and disable its buttons, if its last interaction is known."""
+    async def _close(self, session_id: int, ending: Callable[[SoloSession], discord.Embed]) -> None:
+        """Show how the session ended on its message and disable its buttons, if its last interaction is known."""
         live = self.live.pop(session_id, None)
         session = await self.repo.session(session_id) if live else None
         if live is None or session is None:
             return
         interaction, view = live
         try:
-            embed = render.timed_out_embed(self.bot.library, session, self.timeout)
-            await interaction.edit_original_response(content=None, embeds=[embed], view=disabled(view))
+            await interaction.edit_original_response(content=None, embeds=[ending(session)], view=disabled(view))
         except discord.HTTPException as exc:
-            log.warning("could not close timed-out solo session %s: %s", session_id, exc)
+            log.warning("could not close solo session %s: %s", session_id, exc)
 
 
 def quizzes(bot: InterviewBot) -> SoloQuizzes:

@@ -8,6 +8,7 @@ cog quizzes (`_sessions`) which message the session shows now.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Self
 
 import discord
@@ -21,7 +22,7 @@ from bot.core.choices import option_label
 from bot.core.errors import NotAllowed
 from bot.repos.review import ReviewRepo
 from bot.repos.solo import SoloQuestion, SoloSession
-from bot.ui import LETTERS, Limit, PersistentButton, persistent_view
+from bot.ui import LETTERS, Limit, PersistentButton, in_time, persistent_view, send, update
 
 if TYPE_CHECKING:
     from bot.app import BotInteraction
@@ -74,13 +75,12 @@ class SoloAnswer(PersistentButton, custom_id="iq:solo:{session}:{q}:{choice}", c
     async def run(self, interaction: BotInteraction) -> None:
         """Record the answer, show the feedback, and hand the answer to spaced review."""
         bot, cog = interaction.client, quizzes(interaction.client)
-        await cog.expire_idle(self.session_id)  # a click after the time-out, before the sweep came round, is late
         now = bot.clock()
-        session, asked = await cog.repo.answer(self.session_id, interaction.user.id, self.position, self.choice, now)
+        session, asked = await in_time(interaction, self._record(interaction, now), update=True)
         cog.untrack(session.id)
         try:
             embeds, view = answer_screen(bot.library, session, asked)
-            await interaction.response.edit_message(content=None, embeds=embeds, view=view)
+            await update(interaction, content=None, embeds=embeds, view=view)
             if view is not None and session.status == "active":
                 cog.track(session.id, interaction, view)
         finally:
@@ -88,6 +88,12 @@ class SoloAnswer(PersistentButton, custom_id="iq:solo:{session}:{q}:{choice}", c
             await bot.publish_answer(
                 TermAnswer(interaction.user.id, asked.question.term_id, bool(asked.correct), now, asked.elapsed)
             )
+
+    async def _record(self, interaction: BotInteraction, now: datetime) -> tuple[SoloSession, SoloQuestion]:
+        """Store the answer unless the session is over (a click after the time-out, before the sweep, is late)."""
+        cog = quizzes(interaction.client)
+        await cog.expire_idle(self.session_id)
+        return await cog.repo.answer(self.session_id, interaction.user.id, self.position, self.choice, now)
 
 
 class SoloNext(PersistentButton, custom_id="iq:solo:{session}:{q}:next"):
@@ -111,11 +117,16 @@ class SoloNext(PersistentButton, custom_id="iq:solo:{session}:{q}:next"):
     async def run(self, interaction: BotInteraction) -> None:
         """Show the next question (its answer time starts now)."""
         bot, cog = interaction.client, quizzes(interaction.client)
-        await cog.expire_idle(self.session_id)
-        session = await cog.repo.show(self.session_id, interaction.user.id, self.position, bot.clock())
+        session = await in_time(interaction, self._show(interaction), update=True)
         embeds, view = question_screen(bot.library, session, session.questions[self.position])
-        await interaction.response.edit_message(content=None, embeds=embeds, view=view)
+        await update(interaction, content=None, embeds=embeds, view=view)
         cog.track(session.id, interaction, view)
+
+    async def _show(self, interaction: BotInteraction) -> SoloSession:
+        """Mark the next question shown, unless the session is over."""
+        cog = quizzes(interaction.client)
+        await cog.expire_idle(self.session_id)
+        return await cog.repo.show(self.session_id, interaction.user.id, self.position, interaction.client.clock())
 
 
 class SoloReviewThese(PersistentButton, custom_id="iq:solo:{session}:review"):
@@ -138,15 +149,19 @@ class SoloReviewThese(PersistentButton, custom_id="iq:solo:{session}:review"):
 
     async def run(self, interaction: BotInteraction) -> None:
         """Put the session's missed terms in the member's review deck, due now."""
-        repo = quizzes(interaction.client).repo
-        session = await repo.session(self.session_id)
+        missed = await in_time(interaction, self._add_missed(interaction))
+        await send(interaction, render.review_these_text(len(missed)))
+
+    async def _add_missed(self, interaction: BotInteraction) -> tuple[str, ...]:
+        """Add the session's missed terms to the member's deck; return them."""
+        session = await quizzes(interaction.client).repo.session(self.session_id)
         if session is None or session.user_id != interaction.user.id:
             raise NotAllowed("That isn't one of your quizzes.")
         missed = session.score().missed
         await ReviewRepo(interaction.client.db).add_cards(
             interaction.user.id, missed, interaction.client.clock(), due_now=True
         )
-        await interaction.response.send_message(render.review_these_text(len(missed)), ephemeral=True)
+        return missed
 
 
 DYNAMIC_ITEMS = (SoloAnswer, SoloNext, SoloReviewThese)
