@@ -48,7 +48,7 @@ async def fill(path: Path, library) -> None:
         await ReviewRepo(db).rate(11, "relu", Rating.Good, NOW, "review", duration_ms=900)
         question = MultipleChoice("relu", "definition", "Outputs max(0, x).", ("relu", "gelu", "tanh", "elu"), 0)
         solo = SoloRepo(db)
-        session = await solo.create_session(
+        session, _ = await solo.create_session(
             user_id=11, guild_id=GUILD, chapter_key=None, mode="definition", questions=[question] * 3, now=NOW
         )
         await solo.answer(session.id, 11, 0, 0, NOW + timedelta(seconds=4))

@@ -56,7 +56,9 @@ async def test_a_new_solo_quiz_ends_the_members_earlier_one(env):
     me = env.standin.member
     bot = await env.start()
     first, first_id = await start_quiz(env, questions=3)
-    right = (await bot.db.fetchone("SELECT answer FROM solo_questions WHERE session_id = ?", (first_id,)))[0]
+    right = (
+        await bot.db.fetchone("SELECT answer FROM solo_questions WHERE session_id = ? AND position = 0", (first_id,))
+    )[0]
     click = await env.standin.click(first, f"iq:solo:{first_id}:0:{right}")
     await click.response()
     other = env.standin.guild.add_member("other")

@@ -50,7 +50,9 @@ async def test_members_are_answered_and_their_answers_kept_while_another_process
     [question_message] = env.standin.channel_messages(interview)
     quiz = (await (await env.standin.slash("quiz solo", {"questions": 2}, user=solo_player)).response()).message
     session_id = int(custom_ids(quiz)[0].split(":")[2])
-    solo_right = (await bot.db.fetchone("SELECT answer FROM solo_questions WHERE session_id = ?", (session_id,)))[0]
+    solo_right = (
+        await bot.db.fetchone("SELECT answer FROM solo_questions WHERE session_id = ? AND position = 0", (session_id,))
+    )[0]
 
     with caplog.at_level("INFO", logger="bot.db"):
         async with other_process_writing(env.db_path) as holder:
