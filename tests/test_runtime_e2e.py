@@ -59,7 +59,8 @@ async def test_a_burst_of_requests_is_paced_below_the_global_limit(env):
     assert isinstance(channel, discord.TextChannel)
     await asyncio.gather(*(channel.send(f"message {n}") for n in range(90)))
     assert len(env.standin.channel_messages(env.standin.channel)) == 90
-    assert env.standin.max_requests_per_second("POST") <= 45  # 40 per second plus a burst of 4
+    # At most 40 in any second by the bot's clock; the stand-in receives them with a little jitter.
+    assert env.standin.max_requests_per_second("POST") <= 42
 
 
 async def test_cli_run_connects_answers_and_stops_cleanly_on_sigterm(tmp_path: Path):
