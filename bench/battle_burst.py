@@ -53,9 +53,9 @@ def wall_to_monotonic(moment: datetime) -> float:
 def contract_checks(standin: StandIn, on: bool) -> None:
     """Switch the stand-in's per-request check against Discord's OpenAPI schema on or off (see above)."""
     if on:
-        standin.__dict__.pop("_check", None)
+        standin.rest.__dict__.pop("_check", None)
     else:
-        standin._check = lambda record: []  # type: ignore[method-assign]
+        standin.rest._check = lambda record: []  # type: ignore[method-assign]
 
 
 def write_config(work: Path, api_base: str) -> Path:
