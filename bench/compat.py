@@ -1,0 +1,30 @@
+"""The few places where the benchmarks reach into the bot, in one module, so that the same benchmark runs
+against an older checkout of the bot (`--baseline REV`) as well as this one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def load_content(config: Any) -> Any:
+    """Load the configured content exactly as `interview-bot run` does before it connects."""
+    from bot import cli
+    from bot.content.loader import load_library
+
+    if hasattr(cli, "load_content"):
+        return cli.load_content(config)
+    return load_library(cli.content_roots(config))
+
+
+def term_choices() -> Any:
+    """Return the function that answers /define's autocomplete (library, text) → choices."""
+    from bot.cogs.options import term_choices as choices
+
+    return choices
+
+
+def term_card() -> Any:
+    """Return the function that renders /define's answer for a found term (library, term) → screen."""
+    from bot.cogs.study import _views
+
+    return _views.term_screen
