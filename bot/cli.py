@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config, read_token
 from bot.content.importer import SeedFormatError, import_seed
+from bot.content.index import Library
 from bot.content.loader import ContentError, bundled_content_dir, load_library, pack_directories
 from bot.db import DatabaseError
 
@@ -18,6 +19,11 @@ def content_roots(config: Config) -> list[Path]:
     """Return the pack directories a config asks for: the bundled packs first, then the extra ones."""
     roots = [bundled_content_dir()] if config.content.include_bundled else []
     return pack_directories([*roots, *config.content.extra_dirs])
+
+
+def load_content(config: Config) -> Library:
+    """Load the configured packs for `run`, keeping parsed files in content-cache/ beside the database."""
+    return load_library(content_roots(config), cache_dir=config.database.path.parent / "content-cache")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -84,7 +90,7 @@ def _content(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     token = read_token()
-    library = load_library(content_roots(config))
+    library = load_content(config)
     from bot.runner import run  # imported late: `content` commands need no Discord client
 
     return run(config, token, library)

@@ -1,21 +1,57 @@
 """The in-memory index over all loaded packs: lookups by id, name, alias and chapter, fuzzy and full-text search.
 
-Built once at start-up; every query afterwards is a dictionary lookup or a scan of a few thousand short
-strings, cheap enough to run inside an autocomplete handler on the event loop.
+Built once at start-up, in plain dicts, sorted lists and arrays; afterwards every query does a bounded amount of
+work whatever the size of the packs, so that autocomplete and lookups can run on the event loop:
+
+- exact names: one dictionary lookup;
+- completions: per name length, the sorted names (and, for "relu" in "Leaky ReLU", the sorted word-starting
+  tails of names) are bisected, shortest names first, until enough are found;
+- abbreviations of several words ("grad desc"): the names holding a word that starts like the rarest typed word,
+  checked against the other words;
+- typos, only when all that found too little: the words of all names closest to each typed word (rapidfuzz over
+  the vocabulary, a few thousand words), then the names that hold them, scored against the whole text;
+- related terms: each name and alias as a phrase in a dictionary, looked up for every run of words of a term's
+  text (the term's own text, not the whole library, is scanned), once per term;
+- full-text search: postings per word, packed in arrays.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections import Counter, defaultdict
+import re
+import threading
+import unicodedata
+from array import array
+from bisect import bisect_left
+from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.content.models import Chapter, Guide, Pack, Question, Term
-from bot.content.text import normalize, tokenize
+from bot.content.text import tokenize
+
+# The runs of characters normalize() keeps (a name's normalized key is their concatenation), and tokenize()'s words.
+_RUN = re.compile(r"[a-z0-9+#]+")
+_TOKEN = re.compile(r"[a-z0-9]+(?:[-+][a-z0-9]+)*")
+# A character after every one a normalized key holds: `key + _AFTER` ends the range of keys starting with `key`.
+_AFTER = "~"
+
+# Query-time bounds: names examined beyond those shown in one tier, candidate names for abbreviations and typos,
+# similar words taken per typed word, and names read per similar word.
+_EXTRA = 100
+_ABBREVIATION_CANDIDATES = 1000
+_TYPO_WORDS = 5
+_TYPO_NAMES_PER_WORD = 200
+_TYPO_CANDIDATES = 400
+
+
+def _fold(text: str) -> str:
+    """Fold case and accents as normalize() and tokenize() do (ASCII text, the usual case, takes a fast path)."""
+    if text.isascii():
+        return text.lower()
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +76,13 @@ class SearchHit:
 
 # Field weights for full-text search: a match in the name says more than one in a tip.
 _FIELD_WEIGHTS = {"term": 4.0, "alias": 3.0, "question": 2.5, "definition": 1.5, "key point": 1.0, "tip": 1.0}
+_FIELDS = tuple(_FIELD_WEIGHTS)
+_FIELD_NUMBER = {name: n for n, name in enumerate(_FIELDS)}
+# A posting packs (document, field, count) into one integer: document << 16 | field << 12 | count.
+_DOC_SHIFT, _FIELD_SHIFT, _COUNT_MASK = 16, 12, 0xFFF
+# A word in more documents than this counts in a search only when the query has no rarer word: it says little,
+# and reading its postings would cost milliseconds in a large library.
+_COMMON_WORD = 5000
 
 _STOP_WORDS = frozenset(
     {"a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "how", "in", "is", "it"}
@@ -55,22 +98,118 @@ class Library:
         self.terms: dict[str, Term] = {t.id: t for p in packs for t in p.terms}
         self.questions: dict[str, Question] = {q.id: q for p in packs for q in p.questions}
         self.chapters: dict[str, Chapter] = {c.key: c for p in packs for c in p.chapters}
-        self._chapter_of_term = {t.id: f"{t.pack}:{t.chapter}" for t in self.terms.values()}
+        keys = {(c.pack, c.number): key for key, c in self.chapters.items()}
+        self._chapter_of_term = {
+            t.id: keys.get((t.pack, t.chapter)) or f"{t.pack}:{t.chapter}" for t in self.terms.values()
+        }
+        # Library order (packs as loaded, chapters and terms in their files' order) breaks ties between names.
+        self._order = {term_id: n for n, term_id in enumerate(self.terms)}
         # The guide comes from the first pack that has one (the bundled pack is loaded first).
         self.guide: Guide = next((p.guide for p in packs if p.guide.learning_order or p.guide.checklist), Guide())
-        self._names: dict[str, list[tuple[str, str]]] = defaultdict(list)  # normalized name -> (term id, name)
+        self._related: dict[str, tuple[str, ...]] = {}
+        self._build_name_index()
+        # The full-text index is not needed to start: it is built in the background (about a second for 50,000
+        # terms), while the bot connects to Discord. A search before it is done waits for it.
+        self._postings: dict[str, array] = {}
+        self._docs: list[tuple[str, str, str]] = []
+        self._search_ready = threading.Event()
+        threading.Thread(target=self._build_search_index, name="search-index", daemon=True).start()
+
+    def _build_name_index(self) -> None:
+        """Index every name and alias: by normalized key, by length for completions, by word, as a phrase.
+
+        Kept small, as a pack may hold 100,000 names: a key that only one term's own name has maps to the term id
+        alone; the words of a name are kept only when it has several, each word stored once.
+        """
+        # normalized key -> a term id (its own name), or [(term id, name, is an alias)], own names first
+        names: dict[str, str | list[tuple[str, str, bool]]] = {}
+        words_of: dict[str, tuple[str, ...]] = {}  # normalized key of several words -> its words
+        phrases: dict[str, str | list[str]] = {}  # a name's words joined by spaces -> term id(s), for related terms
+        distinct: dict[str, str] = {}
+        word = distinct.setdefault  # one string per distinct word
         for term in self.terms.values():
-            for name in (term.term, *term.aliases):
-                self._names[normalize(name)].append((term.id, name))
-        self._name_keys = list(self._names)
-        # Each name and alias as a phrase of word tokens, for finding the terms a text mentions.
-        self._phrases = [
-            (" ".join(tokenize(name)), term.id)
-            for term in self.terms.values()
-            for name in (term.term, *term.aliases)
-            if len(normalize(name)) >= 3
-        ]
-        self._build_search_index()
+            alias = False
+            for name in (term.term, *term.aliases) if term.aliases else (term.term,):
+                folded = name.lower() if name.isascii() else _fold(name)
+                runs = _RUN.findall(folded)
+                key = "".join(runs)
+                if key:
+                    found = names.get(key)
+                    if found is None:
+                        names[key] = (term.id, name, True) if alias else term.id  # type: ignore[assignment]
+                    else:
+                        if not isinstance(found, list):
+                            found = names[key] = [self._entry(key, found)]
+                        found.append((term.id, name, alias))
+                    if found is not None:  # another name with this key: its words too
+                        known = words_of.get(key, (key,))
+                        words_of[key] = tuple(dict.fromkeys((*known, *map(word, runs, runs))))
+                    elif len(runs) > 1:
+                        words_of[key] = tuple(map(word, runs, runs))
+                    if len(key) >= 3:
+                        # tokenize()'s words are the runs unless the name holds "-", "+" or "#".
+                        plain = "-" not in folded and "+" not in folded and "#" not in folded
+                        phrase = " ".join(runs if plain else _TOKEN.findall(folded))
+                        if phrase:
+                            ids = phrases.get(phrase)
+                            if ids is None:
+                                phrases[phrase] = term.id
+                            elif isinstance(ids, str):
+                                if ids != term.id:
+                                    phrases[phrase] = [ids, term.id]
+                            elif ids[-1] != term.id:
+                                ids.append(term.id)
+                alias = True
+        for key, found in names.items():
+            if isinstance(found, tuple):
+                names[key] = [found]  # one alias
+            elif isinstance(found, list):
+                found.sort(key=lambda e: e[2])  # stable: own names first, each group in library order
+        longest = max(map(len, names), default=0)
+        by_length: list[list[str]] = [[] for _ in range(longest + 1)]
+        for key in sorted(names):  # so each length's keys come sorted
+            by_length[len(key)].append(key)
+        tails: list[list[tuple[str, str]]] = [[] for _ in range(longest + 1)]
+        word_names: dict[str, list[str]] = {}
+        for key in names:
+            several = words_of.get(key)
+            if several is None:
+                found_names = word_names.get(key)
+                if found_names is None:
+                    word_names[key] = [key]
+                else:
+                    found_names.append(key)
+                continue
+            bucket = tails[len(key)]
+            for i in range(1, len(several)):
+                bucket.append(("".join(several[i:]), key))
+            for w in several:
+                word_names.setdefault(w, []).append(key)
+        self._names = names
+        self._words_of = words_of
+        self._by_length = by_length
+        self._tails: list[tuple[list[str], list[str]]] = []
+        for pairs in tails:
+            pairs.sort()
+            self._tails.append(([t for t, _ in pairs], [k for _, k in pairs]))
+        self._word_names = word_names
+        self._vocabulary = sorted(word_names)
+        self._vocabulary_by_initial: dict[str, list[str]] = {}
+        for w in self._vocabulary:
+            self._vocabulary_by_initial.setdefault(w[0], []).append(w)
+        self._phrases = phrases
+        self._phrase_sizes = sorted({phrase.count(" ") + 1 for phrase in phrases})
+
+    def _entry(self, key: str, found: str | tuple[str, str, bool]) -> tuple[str, str, bool]:
+        """Return a compact `names` value as a (term id, name, is an alias) entry."""
+        return found if isinstance(found, tuple) else (found, self.terms[found].term, False)
+
+    def _entries(self, key: str) -> list[tuple[str, str, bool]]:
+        """Return the (term id, name, is an alias) entries of a normalized key, own names first."""
+        found = self._names.get(key)
+        if found is None:
+            return []
+        return [self._entry(key, found)] if isinstance(found, str) else found  # type: ignore[list-item]
 
     # -- lookups ---------------------------------------------------------------------------------------
 
@@ -86,9 +225,9 @@ class Library:
         """Find a chapter by key (`pack:number`), number or title, ignoring case and spacing."""
         if text in self.chapters:
             return self.chapters[text]
-        wanted = normalize(text)
+        wanted = "".join(_RUN.findall(_fold(text)))
         for chapter in self.chapters.values():
-            if wanted in (str(chapter.number), normalize(chapter.title)):
+            if wanted in (str(chapter.number), "".join(_RUN.findall(_fold(chapter.title)))):
                 return chapter
         return None
 
@@ -99,60 +238,126 @@ class Library:
         return [q for q in self.questions.values() if self._chapter_of_term[q.related[0]] == chapter.key]
 
     def lookup(self, name: str) -> Term | None:
-        """Return the term with this id, name or alias (case, spacing and punctuation ignored), if exactly known."""
+        """Return the term with this id, name or alias (case, spacing and punctuation ignored), if exactly known.
+
+        A term's own name wins over another term's alias, and between terms of the same name the earlier chapter.
+        """
         if name in self.terms:
             return self.terms[name]
-        found = self._names.get(normalize(name))
+        found = self._entries("".join(_RUN.findall(_fold(name))))
         return self.terms[found[0][0]] if found else None
 
     def fuzzy(self, query: str, limit: int = 25) -> list[NameMatch]:
-        """Rank terms by how well a name or alias matches `query`: exact, prefix, substring, words, then typos.
+        """Rank terms by how well a name or alias matches `query`: exact, prefix, word inside, words, then typos.
 
-        A query without letters or digits matches nothing.
+        Scores: 100 for the whole name; 90–99 for a completion (shorter ones first); 75–85 for a completion of a
+        later word of the name ("relu" in "Leaky ReLU"); 70–80 when every typed word starts a word of the name
+        ("grad desc"); up to 80 for a close spelling, which is looked for only when the others found fewer than
+        `limit`. Ties: own names before aliases, shorter names, then library order. A query without letters or
+        digits matches nothing.
         """
-        wanted = normalize(query)
+        runs = _RUN.findall(_fold(query))
+        wanted = "".join(runs)
         if not wanted:
             return []
-        words = tokenize(query)
-        scored: dict[str, NameMatch] = {}
+        found: dict[str, tuple[float, bool, str]] = {}  # term id -> (score, through an alias, the name)
+        entries = self._entries
 
         def offer(key: str, score: float) -> None:
-            for term_id, name in self._names[key]:
-                best = scored.get(term_id)
+            for term_id, name, alias in entries(key):
+                best = found.get(term_id)
                 # Prefer the term's own name over an alias when both match equally well.
-                is_better = (
-                    best is None or score > best.score or (score == best.score and name == self.terms[term_id].term)
-                )
-                if is_better:
-                    scored[term_id] = NameMatch(self.terms[term_id], name, score)
+                if best is None or score > best[0] or (score == best[0] and best[1] and not alias):
+                    found[term_id] = (score, alias, name)
 
-        for key in self._name_keys:
-            if key == wanted:
-                offer(key, 100.0)
-            elif key.startswith(wanted):
-                # Shorter completions first: "relu" should rank ReLU above "Leaky ReLU" variants.
-                offer(key, 90.0 + 9.0 * len(wanted) / len(key))
-            elif wanted in key:
-                offer(key, 75.0 + 10.0 * len(wanted) / len(key))
-            elif len(words) > 1 and all(any(w.startswith(q) for w in self._name_words[key]) for q in words):
-                # Every typed word starts a word of the name: "grad desc" finds "Gradient descent".
+        if wanted in self._names:
+            offer(wanted, 100.0)
+        # Completions, shortest names first (score 90 + 9·typed/length): "relu" ranks ReLU above "ReLU6".
+        self._complete(wanted, limit, found, offer, tails=False)
+        if len(found) < limit:
+            # A later word of the name completed (75 + 10·typed/length): "relu" finds "Leaky ReLU".
+            self._complete(wanted, limit, found, offer, tails=True)
+        if len(runs) > 1 and (len(found) < limit or self._kth_score(found, limit) < 80.0):
+            self._abbreviation(runs, wanted, offer)
+        if len(found) < limit and len(wanted) >= 3:
+            self._typos(runs, wanted, offer)
+        order, terms = self._order, self.terms
+        ranked = sorted(
+            found.items(),
+            key=lambda item: (-item[1][0], item[1][1], len(terms[item[0]].term), terms[item[0]].term, order[item[0]]),
+        )
+        return [NameMatch(terms[term_id], name, score) for term_id, (score, _, name) in ranked[:limit]]
+
+    @staticmethod
+    def _kth_score(found: dict[str, tuple[float, bool, str]], k: int) -> float:
+        scores = sorted((s for s, _, _ in found.values()), reverse=True)
+        return scores[k - 1] if len(scores) >= k else 0.0
+
+    def _complete(self, wanted: str, limit: int, found: dict, offer, *, tails: bool) -> None:  # type: ignore[no-untyped-def]
+        """Offer names (or later words of names) that start with `wanted`, by length, until `limit` terms are found."""
+        base, span = (75.0, 10.0) if tails else (90.0, 9.0)
+        end = wanted + _AFTER
+        for length in range(len(wanted) + 1, len(self._by_length)):
+            if tails:
+                starts, keys = self._tails[length]
+            else:
+                starts = keys = self._by_length[length]
+            if not starts:
+                continue
+            i = bisect_left(starts, wanted)
+            stop = min(bisect_left(starts, end, i), i + _EXTRA)
+            if i == stop:
+                continue
+            score = base + span * len(wanted) / length
+            for n in range(i, stop):
+                offer(keys[n], score)
+            if len(found) >= limit:
+                return
+
+    def _abbreviation(self, runs: list[str], wanted: str, offer) -> None:  # type: ignore[no-untyped-def]
+        """Offer names in which every typed word starts a word (70 + 10·typed/length): "grad desc"."""
+        vocabulary = self._vocabulary
+        spans = []
+        for word in runs:
+            i = bisect_left(vocabulary, word)
+            spans.append((bisect_left(vocabulary, word + _AFTER, i) - i, i))
+        size, start = min(spans)
+        candidates: dict[str, None] = {}
+        for word in vocabulary[start : start + size]:
+            for key in self._word_names[word]:
+                candidates[key] = None
+            if len(candidates) >= _ABBREVIATION_CANDIDATES:
+                break
+        words_of = self._words_of
+        for key in candidates:
+            words = words_of.get(key) or (key,)
+            if all(any(w.startswith(typed) for w in words) for typed in runs):
                 offer(key, 70.0 + 10.0 * len(wanted) / len(key))
-        if len(wanted) >= 3:
-            # Typos. A name shorter than the query is compared whole only: inside "backpropogation" lies "gat"
-            # (GAT), which a partial comparison would rank as a near-perfect match.
-            for key in self._name_keys:
-                similarity = fuzz.ratio(wanted, key)
-                if len(key) >= len(wanted):
-                    similarity = max(similarity, fuzz.partial_ratio(wanted, key) * 0.95)
-                if similarity >= 72:
-                    offer(key, similarity * 0.8)
-        ranked = sorted(scored.values(), key=lambda m: (-m.score, len(m.term.term), m.term.term))
-        return ranked[:limit]
 
-    @cached_property
-    def _name_words(self) -> dict[str, set[str]]:
-        """Map each normalized name to the words of the names behind it (for multi-word queries)."""
-        return {key: {w for _, name in refs for w in tokenize(name)} for key, refs in self._names.items()}
+    def _typos(self, runs: list[str], wanted: str, offer) -> None:  # type: ignore[no-untyped-def]
+        """Offer names spelled close to the query (up to 80): found through the words closest to the typed ones."""
+        hits: Counter[str] = Counter()
+        vocabulary = self._vocabulary
+        for n, word in enumerate(runs):
+            if len(word) < 3:
+                continue
+            close = process.extract(word, vocabulary, scorer=fuzz.ratio, score_cutoff=70, limit=_TYPO_WORDS)
+            similar = {w for w, _, _ in close}
+            if n == len(runs) - 1:
+                # The word being typed: close to the start of a longer word ("backpropog").
+                initial = self._vocabulary_by_initial.get(word[0], [])
+                close = process.extract(word, initial, scorer=fuzz.partial_ratio, score_cutoff=80, limit=_TYPO_WORDS)
+                similar.update(w for w, _, _ in close if len(w) > len(word))
+            for similar_word in similar:
+                hits.update(self._word_names[similar_word][:_TYPO_NAMES_PER_WORD])
+        for key, _ in hits.most_common(_TYPO_CANDIDATES):
+            # A name shorter than the query is compared whole only: inside "backpropogation" lies "gat" (GAT),
+            # which a partial comparison would rank as a near-perfect match.
+            similarity = fuzz.ratio(wanted, key)
+            if len(key) >= len(wanted):
+                similarity = max(similarity, fuzz.partial_ratio(wanted, key) * 0.95)
+            if similarity >= 72:
+                offer(key, similarity * 0.8)
 
     def random_term(self, rng: random.Random, chapter: Chapter | None = None) -> Term:
         """Pick a random term, from one chapter or from all."""
@@ -160,67 +365,109 @@ class Library:
         return rng.choice(pool)
 
     def related_terms(self, term: Term, limit: int = 5) -> list[Term]:
-        """Return terms that this term's text names, then its chapter neighbours, up to `limit`."""
-        # Whole words only: a short name must not match inside a longer word ("GAN" in "organizations").
-        text = f" {' '.join(tokenize(f'{term.definition} {term.tip}'))} "
-        named = []
-        for phrase, term_id in self._phrases:
-            if term_id != term.id and (f" {phrase} " in text or f" {phrase}s " in text):
-                named.append(self.terms[term_id])
+        """Return terms that this term's text names (longer names first), then its chapter neighbours, up to `limit`.
+
+        Worked out on the first request for a term, from its own text alone, and kept.
+        """
+        related = self._related.get(term.id)
+        if related is None:
+            related = self._related[term.id] = self._find_related(term)
+        return [self.terms[i] for i in related[:limit]]
+
+    def _find_related(self, term: Term) -> tuple[str, ...]:
+        # Whole words only: a short name must not match inside a longer word ("GAN" in "organizations"); a name
+        # followed by "s" counts too ("GANs").
+        tokens = _TOKEN.findall(_fold(f"{term.definition} {term.tip}"))
+        phrases, sizes = self._phrases, self._phrase_sizes
+        named: set[str] = set()
+        for i in range(len(tokens)):
+            for size in sizes:
+                if i + size > len(tokens):
+                    break
+                gram = " ".join(tokens[i : i + size])
+                for form in (gram, gram[:-1]) if gram.endswith("s") else (gram,):
+                    ids = phrases.get(form)
+                    if ids is not None:
+                        named.update((ids,) if isinstance(ids, str) else ids)
+        named.discard(term.id)
+        order, terms = self._order, self.terms
+        out = sorted(named, key=lambda i: (-len(terms[i].term), order[i]))
         chapter = self.chapter_of(term)
         pos = chapter.term_ids.index(term.id)
-        neighbours = [self.terms[i] for i in chapter.term_ids[max(0, pos - 1) : pos + 2] if i != term.id]
-        out: list[Term] = []
-        for candidate in sorted(named, key=lambda t: -len(t.term)) + neighbours:
-            if candidate.id not in {t.id for t in out} and len(out) < limit:
-                out.append(candidate)
-        return out
+        out += [i for i in chapter.term_ids[max(0, pos - 1) : pos + 2] if i != term.id and i not in named]
+        return tuple(out)
 
     # -- full-text search ------------------------------------------------------------------------------
 
     def _build_search_index(self) -> None:
-        """Index every token of every field as (document, field) postings for TF-IDF ranking."""
-        self._postings: dict[str, list[tuple[int, str, int]]] = defaultdict(list)
-        self._docs: list[tuple[str, str, str]] = []  # (kind, id, title)
+        """Index every word of every field as packed (document, field, count) postings for TF-IDF ranking."""
+        postings: dict[str, array] = {}
+        docs: list[tuple[str, str, str]] = []  # (kind, id, title)
+        term_fields = (_FIELD_NUMBER["term"], _FIELD_NUMBER["alias"], _FIELD_NUMBER["definition"], _FIELD_NUMBER["tip"])
+        question_fields = (_FIELD_NUMBER["question"], _FIELD_NUMBER["key point"])
+        rows: list[tuple[tuple[int, ...], tuple[str, ...]]] = []
         for term in self.terms.values():
-            fields = {
-                "term": term.term,
-                "alias": " ".join(term.aliases),
-                "definition": term.definition,
-                "tip": term.tip,
-            }
-            self._add_doc(("term", term.id, term.term), fields)
+            docs.append(("term", term.id, term.term))
+            rows.append((term_fields, (term.term, " ".join(term.aliases), term.definition, term.tip)))
         for q in self.questions.values():
-            self._add_doc(("question", q.id, q.text), {"question": q.text, "key point": " ".join(q.key_points)})
-
-    def _add_doc(self, doc: tuple[str, str, str], fields: dict[str, str]) -> None:
-        number = len(self._docs)
-        self._docs.append(doc)
-        for field, text in fields.items():
-            for token, count in Counter(tokenize(text)).items():
-                self._postings[token].append((number, field, count))
+            docs.append(("question", q.id, q.text))
+            rows.append((question_fields, (q.text, " ".join(q.key_points))))
+        get = postings.get
+        code = "I" if len(rows) < 1 << (32 - _DOC_SHIFT) else "Q"  # 4 bytes a posting while that is enough
+        for doc, (fields, texts) in enumerate(rows):
+            for field, text in zip(fields, texts, strict=True):
+                tokens = _TOKEN.findall(text.lower() if text.isascii() else _fold(text))
+                if not tokens:
+                    continue
+                base = doc << _DOC_SHIFT | field << _FIELD_SHIFT
+                if len(set(tokens)) == len(tokens):
+                    once = base | 1
+                    for token in tokens:
+                        found = get(token)
+                        if found is None:
+                            postings[token] = array(code, (once,))
+                        else:
+                            found.append(once)
+                    continue
+                for token, count in Counter(tokens).items():
+                    posting = base | min(count, _COUNT_MASK)
+                    found = get(token)
+                    if found is None:
+                        postings[token] = array(code, (posting,))
+                    else:
+                        found.append(posting)
+        self._postings = postings
+        self._docs = docs
+        self._search_ready.set()
 
     def search(self, query: str, limit: int = 10) -> list[SearchHit]:
         """Rank terms and questions by TF-IDF over their fields; a whole-name match ranks first."""
-        scores: dict[int, float] = defaultdict(float)
-        best_field: dict[int, tuple[float, str]] = {}
+        self._search_ready.wait()
+        scores: dict[int, float] = {}
+        best_field: dict[int, tuple[float, int]] = {}
         total = len(self._docs)
         words = list(dict.fromkeys(tokenize(query)))
         # Question words ("what is the …") match most questions and drown the word that matters; they count
-        # only when the query has nothing else.
+        # only when the query has nothing else. So do words found nearly everywhere in a large library.
         words = [w for w in words if w not in _STOP_WORDS] or words
+        rare = [w for w in words if len(self._postings.get(w, ())) <= _COMMON_WORD]
+        words = rare or words
         for token in words:
             # A query word also finds its singular or plural ("embedding" ↔ "embeddings"), a little weaker.
-            gains: dict[tuple[int, str], float] = {}
+            gains: dict[int, float] = {}  # document << 4 | field -> gain
             for variant, weight in self._variants(token):
                 postings = self._postings[variant]
-                idf = math.log(1 + total / len({doc for doc, _, _ in postings}))
-                for doc, field, count in postings:
-                    gain = weight * idf * _FIELD_WEIGHTS[field] * (1 + math.log(count))
-                    gains[doc, field] = max(gain, gains.get((doc, field), 0.0))
-            for (doc, field), gain in gains.items():
-                scores[doc] += gain
-                if gain > best_field.get(doc, (0.0, ""))[0]:
+                idf = math.log(1 + total / len({p >> _DOC_SHIFT for p in postings}))
+                for p in postings:
+                    field = (p >> _FIELD_SHIFT) & 0xF
+                    gain = weight * idf * _FIELD_WEIGHTS[_FIELDS[field]] * (1 + math.log(p & _COUNT_MASK))
+                    slot = (p >> _DOC_SHIFT) << 4 | field
+                    if gain > gains.get(slot, 0.0):
+                        gains[slot] = gain
+            for slot, gain in gains.items():
+                doc, field = slot >> 4, slot & 0xF
+                scores[doc] = scores.get(doc, 0.0) + gain
+                if gain > best_field.get(doc, (0.0, 0))[0]:
                     best_field[doc] = (gain, field)
         exact = self.lookup(query)
         hits = []
@@ -228,7 +475,7 @@ class Library:
             kind, doc_id, title = self._docs[doc]
             if exact is not None and kind == "term" and doc_id == exact.id:
                 score += 1000.0
-            hits.append(SearchHit(kind, doc_id, title, best_field[doc][1], round(score, 3)))
+            hits.append(SearchHit(kind, doc_id, title, _FIELDS[best_field[doc][1]], round(score, 3)))
         hits.sort(key=lambda h: (-h.score, h.title))
         return hits[:limit]
 
@@ -244,6 +491,7 @@ class Library:
             elif token.endswith("y"):
                 others.append(token[:-1] + "ies")
             forms += [(form, 0.8) for form in dict.fromkeys(others) if form and form != token]
+        self._search_ready.wait()
         return [(form, weight) for form, weight in forms if form in self._postings]
 
     # -- figures ---------------------------------------------------------------------------------------
