@@ -88,9 +88,9 @@ class QuizConfig:
 
 @dataclass(frozen=True, slots=True)
 class RateConfig:
-    """Pacing of the bot's own REST traffic."""
+    """Pacing of the bot's own REST traffic: at most this many requests in any one second, evenly spread."""
 
-    requests_per_second: float = 40.0
+    requests_per_second: float = 48.0
 
     def validate(self) -> None:
         if not 1 <= self.requests_per_second <= 50:

@@ -4,35 +4,53 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Awaitable, Callable
 
 
 class Pacer:
-    """A token bucket: `acquire()` returns at once while tokens last, then spaces callers out evenly.
+    """A sliding window: at most `rate` requests in any `window` seconds, spread evenly across it.
 
-    Discord answers 429 beyond 50 requests/s per bot; pacing a little below that keeps a burst (many
-    daily channels due in the same minute, a busy battle) from ever hitting the global limit. Any one-second
-    window holds at most `rate + burst` requests, so the burst is kept small (a tenth of the rate).
+    Discord answers 429 beyond 50 requests in a second per bot, by its own clock, when the requests arrive.
+    `acquire()` returns at once while the last `rate` requests began more than a window ago and the previous
+    one more than `window / rate` ago, else waits until both hold. The even spread matters as much as the
+    count: a window's worth sent at once, then the next window's worth exactly a window later, reaches
+    Discord with enough jitter to put more than 50 into one of its seconds; spread out, a request would have
+    to arrive a whole spacing (about 20 ms) earlier than its neighbours for that.
+
+    Time comes from `clock` (monotonic seconds) and waiting from `sleep`, both injectable for tests.
     """
 
-    def __init__(self, rate: float, burst: int | None = None, clock: Callable[[], float] = time.monotonic) -> None:
-        self.rate = rate
-        self.capacity = float(burst if burst is not None else max(1, int(rate / 10)))
-        self._tokens = self.capacity
+    def __init__(
+        self,
+        rate: float,
+        *,
+        window: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        if rate < 1 or window <= 0:
+            raise ValueError("a pacer needs a rate of at least 1 request per window, and a positive window")
+        self.limit = int(rate)
+        self.window = window
+        self.spacing = window / rate
         self._clock = clock
-        self._updated = clock()
-        self._lock = asyncio.Lock()
+        self._sleep = sleep
+        self._sent: deque[float] = deque(maxlen=self.limit)  # when the last `limit` requests were let through
+        self._lock = asyncio.Lock()  # waiters go in the order they came
+
+    def delay(self, now: float) -> float:
+        """Return how long a request arriving at `now` must wait (0 when it may go now)."""
+        if not self._sent:
+            return 0.0
+        wait = self._sent[-1] + self.spacing - now
+        if len(self._sent) == self.limit:
+            wait = max(wait, self._sent[0] + self.window - now)
+        return wait
 
     async def acquire(self) -> None:
-        """Wait until one request may be sent."""
+        """Wait until one request may be sent, and count it as sent."""
         async with self._lock:
-            now = self._clock()
-            self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
-            self._updated = now
-            if self._tokens < 1:
-                wait = (1 - self._tokens) / self.rate
-                await asyncio.sleep(wait)
-                self._updated = self._clock()
-                self._tokens = 0.0
-            else:
-                self._tokens -= 1
+            while (wait := self.delay(now := self._clock())) > 0:
+                await self._sleep(wait)
+            self._sent.append(now)
