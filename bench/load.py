@@ -11,11 +11,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, time as day_time, timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as day_time
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ from bench.harness import REPO, BotProcess, CodeRoot, percentile
 
 sys.path.insert(0, str(REPO / "tests"))
 
-from standin import StandIn, running_standin  # noqa: E402
+from standin import StandIn, running_standin
 
 MISSING = 10.0  # seconds counted for an interaction never answered (it failed for the user)
 
@@ -90,9 +92,8 @@ async def open_loop(standin: StandIn, command: str, rate: float, duration: float
             await asyncio.sleep(due - now)
         behind = max(behind, loop.time() - due)
         handles.append(await _send(standin, command, queries[n % len(queries)]))
-    deadline = loop.time() + 5.0
-    while loop.time() < deadline and any(h.callback is None for h in handles):
-        await asyncio.sleep(0.05)
+    with contextlib.suppress(TimeoutError):
+        await standin.wait_until(lambda: all(h.callback is not None for h in handles), timeout=5.0)
     return {"handles": handles, "behind": behind}
 
 
@@ -107,36 +108,59 @@ async def interaction_load(
     packs: list[Path],
     work_dir: Path,
     slow_callback_ms: float = 0,
+    profile: Path | None = None,
 ) -> LoadResult:
-    """One bot process, one command at one rate, against a fresh stand-in."""
-    with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
-        async with running_standin(interaction_deadline=None) as standin:
-            bot = await BotProcess.start(
-                root,
-                standin.api_base,
-                kind=kind,
-                db=Path(tmp) / "bot.db",
-                packs=packs,
-                slow_callback_ms=slow_callback_ms,
-                log=work_dir / f"bot-{kind}-{command}-{int(rate)}.log",
-            )
-            try:
-                await _warm_up(standin, command, queries[::-1])
-                await bot.reset()
-                run = await open_loop(standin, command, rate, duration, queries)
-            finally:
-                stats = await bot.stop()
-            handles = run["handles"]
-            latencies = [h.latency for h in handles if h.callback is not None]
-            return LoadResult(
-                command,
-                rate,
-                len(handles),
-                latencies,
-                len(handles) - len(latencies),
-                round(run["behind"] * 1e3, 1),
-                stats,
-            )
+    """One bot process, one command at one rate, against a fresh stand-in (and a fresh database).
+
+    With `profile`, py-spy samples the bot process while the load runs and writes folded stacks there.
+    """
+    label = f"{kind}-{command}-{rate:g}-{'x'.join(p.name for p in packs) or 'bundled'}"
+    async with running_standin(interaction_deadline=None) as standin:
+        bot = await BotProcess.start(
+            root,
+            standin.api_base,
+            kind=kind,
+            db=fresh_database(work_dir, root, packs),
+            packs=packs,
+            slow_callback_ms=slow_callback_ms,
+            log=work_dir / f"bot-{label}.log",
+        )
+        spy = None
+        try:
+            await _warm_up(standin, command, queries[::-1])
+            await bot.reset()
+            if profile is not None:
+                spy = await asyncio.create_subprocess_exec(
+                    str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(bot.proc.pid), "-o", str(profile / f"{label}.folded"),
+                    "-f", "raw", "-r", "100", "-d", str(int(duration) + 1), "--nonblocking",
+                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+                )  # fmt: skip
+            run = await open_loop(standin, command, rate, duration, queries)
+        finally:
+            if spy is not None:
+                await spy.wait()
+            stats = await bot.stop()
+        handles = run["handles"]
+        latencies = [h.latency for h in handles if h.callback is not None]
+        return LoadResult(
+            command,
+            rate,
+            len(handles),
+            latencies,
+            len(handles) - len(latencies),
+            round(run["behind"] * 1e3, 1),
+            stats,
+        )
+
+
+def fresh_database(work_dir: Path, root: CodeRoot, packs: list[Path]) -> Path:
+    """A new database path for a bot; its directory (and so the bot's content cache) is kept between runs,
+    as a deployed bot keeps it between restarts."""
+    directory = work_dir / "bots" / f"{root.path.name}-{len(packs)}"
+    directory.mkdir(parents=True, exist_ok=True)
+    for old in directory.glob("bot.db*"):
+        old.unlink()
+    return directory / "bot.db"
 
 
 # -- daily fan-out -------------------------------------------------------------------------------------------
@@ -206,11 +230,8 @@ async def daily_fanout(
                 await standin.wait_until(done, timeout=channels * 0.5 + 60)
             finally:
                 await bot.stop()
-            fanout = [
-                r
-                for r in standin.requests("POST")
-                if r.route in ("/channels/{channel_id}/messages", "/channels/{channel_id}/messages/{message_id}/threads")
-            ]
+            routes = ("/channels/{channel_id}/messages", "/channels/{channel_id}/messages/{message_id}/threads")
+            fanout = [r for r in standin.requests("POST") if r.route in routes]
             answered = [r for r in fanout if r.status == 200]
             first, last = min(r.time for r in fanout), max(r.time for r in answered)
             floor = len(answered) / 50

@@ -49,6 +49,7 @@ def make_library(chapters: dict[int, list[tuple[str, str, tuple[str, ...]]]], pa
         ("transfomer", "transformer-architecture", "Transformer architecture (Transformer)"),
         ("batch normalisation", "batch-normalization", "Batch normalization"),
         ("grad desc", "gradient-descent", None),
+        ("ebntoml", "bentoml", "BentoML"),
     ],
 )
 def test_documented_examples_choose_as_before(library, typed, first, label):

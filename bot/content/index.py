@@ -43,8 +43,8 @@ _AFTER = "~"
 _EXTRA = 100
 _ABBREVIATION_CANDIDATES = 1000
 _TYPO_WORDS = 5
-_TYPO_NAMES_PER_WORD = 200
-_TYPO_CANDIDATES = 400
+_TYPO_NAMES_PER_WORD = 100
+_TYPO_CANDIDATES = 200
 
 
 def _fold(text: str) -> str:
@@ -80,14 +80,24 @@ _FIELDS = tuple(_FIELD_WEIGHTS)
 _FIELD_NUMBER = {name: n for n, name in enumerate(_FIELDS)}
 # A posting packs (document, field, count) into one integer: document << 16 | field << 12 | count.
 _DOC_SHIFT, _FIELD_SHIFT, _COUNT_MASK = 16, 12, 0xFFF
-# A word in more documents than this counts in a search only when the query has no rarer word: it says little,
-# and reading its postings would cost milliseconds in a large library.
-_COMMON_WORD = 5000
+# A search reads at most this many postings of a word, the ones in the weightiest fields first: a word found
+# nearly everywhere in a large library ("method") would otherwise cost tens of milliseconds to read in full.
+_POSTINGS_READ = 1000
+_WEIGHT_OF_FIELD = tuple(_FIELD_WEIGHTS[name] for name in _FIELDS)
+_ONE_PLUS_LOG = (0.0, *(1 + math.log(count) for count in range(1, _COUNT_MASK + 1)))
+# Field numbers from the weightiest field (term) to the lightest, for that order.
+_FIELD_RANK = {n: rank for rank, n in enumerate(sorted(range(len(_FIELDS)), key=lambda n: -_FIELD_WEIGHTS[_FIELDS[n]]))}
 
 _STOP_WORDS = frozenset(
     {"a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "how", "in", "is", "it"}
     | {"its", "of", "on", "or", "the", "to", "what", "when", "where", "which", "who", "why", "with", "you", "your"}
 )
+
+
+def _reading_order(posting: int) -> int:
+    """Sort key of a posting: weightiest field first, then higher counts, then document order."""
+    field = (posting >> _FIELD_SHIFT) & 0xF
+    return _FIELD_RANK[field] << 60 | (_COUNT_MASK - (posting & _COUNT_MASK)) << 48 | posting >> _DOC_SHIFT
 
 
 class Library:
@@ -111,6 +121,7 @@ class Library:
         # The full-text index is not needed to start: it is built in the background (about a second for 50,000
         # terms), while the bot connects to Discord. A search before it is done waits for it.
         self._postings: dict[str, array] = {}
+        self._frequency: dict[str, int] = {}
         self._docs: list[tuple[str, str, str]] = []
         self._search_ready = threading.Event()
         threading.Thread(target=self._build_search_index, name="search-index", daemon=True).start()
@@ -337,27 +348,37 @@ class Library:
     def _typos(self, runs: list[str], wanted: str, offer) -> None:  # type: ignore[no-untyped-def]
         """Offer names spelled close to the query (up to 80): found through the words closest to the typed ones."""
         hits: Counter[str] = Counter()
-        vocabulary = self._vocabulary
         for n, word in enumerate(runs):
             if len(word) < 3:
                 continue
-            close = process.extract(word, vocabulary, scorer=fuzz.ratio, score_cutoff=70, limit=_TYPO_WORDS)
+            # Words with the same first letter, or the second one (swapped letters): a few hundred, not all.
+            initial = self._vocabulary_by_initial.get(word[0], [])
+            close = process.extract(word, initial, scorer=fuzz.ratio, score_cutoff=70, limit=_TYPO_WORDS)
+            if word[1] != word[0]:
+                second = self._vocabulary_by_initial.get(word[1], [])
+                close += process.extract(word, second, scorer=fuzz.ratio, score_cutoff=70, limit=_TYPO_WORDS)
             similar = {w for w, _, _ in close}
             if n == len(runs) - 1:
                 # The word being typed: close to the start of a longer word ("backpropog").
-                initial = self._vocabulary_by_initial.get(word[0], [])
                 close = process.extract(word, initial, scorer=fuzz.partial_ratio, score_cutoff=80, limit=_TYPO_WORDS)
                 similar.update(w for w, _, _ in close if len(w) > len(word))
             for similar_word in similar:
                 hits.update(self._word_names[similar_word][:_TYPO_NAMES_PER_WORD])
-        for key, _ in hits.most_common(_TYPO_CANDIDATES):
-            # A name shorter than the query is compared whole only: inside "backpropogation" lies "gat" (GAT),
-            # which a partial comparison would rank as a near-perfect match.
-            similarity = fuzz.ratio(wanted, key)
-            if len(key) >= len(wanted):
-                similarity = max(similarity, fuzz.partial_ratio(wanted, key) * 0.95)
-            if similarity >= 72:
-                offer(key, similarity * 0.8)
+        candidates = [key for key, _ in hits.most_common(_TYPO_CANDIDATES)]
+        # Today's rule, in two passes of rapidfuzz over the candidates: the whole name compared, and a name
+        # longer than the query also partially. A name shorter than the query is compared whole only: inside
+        # "backpropogation" lies "gat" (GAT), which a partial comparison would rank as a near-perfect match.
+        similarity = dict.fromkeys(candidates, 0.0)
+        for key, score, _ in process.extract(wanted, candidates, scorer=fuzz.ratio, score_cutoff=72, limit=None):
+            similarity[key] = score
+        longer = [key for key in candidates if len(key) >= len(wanted)]
+        for key, score, _ in process.extract(
+            wanted, longer, scorer=fuzz.partial_ratio, score_cutoff=72 / 0.95, limit=None
+        ):
+            similarity[key] = max(similarity[key], score * 0.95)
+        for key, score in similarity.items():
+            if score >= 72:
+                offer(key, score * 0.8)
 
     def random_term(self, rng: random.Random, chapter: Chapter | None = None) -> Term:
         """Pick a random term, from one chapter or from all."""
@@ -436,6 +457,13 @@ class Library:
                         postings[token] = array(code, (posting,))
                     else:
                         found.append(posting)
+        # Long postings: their documents counted now, and in reading order (weightiest field, highest count first).
+        frequency: dict[str, int] = {}
+        for token, found in postings.items():
+            if len(found) > _POSTINGS_READ:
+                frequency[token] = len({p >> _DOC_SHIFT for p in found})
+                postings[token] = array(code, sorted(found, key=_reading_order))
+        self._frequency = frequency
         self._postings = postings
         self._docs = docs
         self._search_ready.set()
@@ -450,18 +478,17 @@ class Library:
         # Question words ("what is the …") match most questions and drown the word that matters; they count
         # only when the query has nothing else. So do words found nearly everywhere in a large library.
         words = [w for w in words if w not in _STOP_WORDS] or words
-        rare = [w for w in words if len(self._postings.get(w, ())) <= _COMMON_WORD]
-        words = rare or words
         for token in words:
             # A query word also finds its singular or plural ("embedding" ↔ "embeddings"), a little weaker.
             gains: dict[int, float] = {}  # document << 4 | field -> gain
             for variant, weight in self._variants(token):
                 postings = self._postings[variant]
-                idf = math.log(1 + total / len({p >> _DOC_SHIFT for p in postings}))
-                for p in postings:
-                    field = (p >> _FIELD_SHIFT) & 0xF
-                    gain = weight * idf * _FIELD_WEIGHTS[_FIELDS[field]] * (1 + math.log(p & _COUNT_MASK))
-                    slot = (p >> _DOC_SHIFT) << 4 | field
+                frequency = self._frequency.get(variant) or len({p >> _DOC_SHIFT for p in postings})
+                idf = math.log(1 + total / frequency)
+                scale = weight * idf
+                for p in postings if len(postings) <= _POSTINGS_READ else postings[:_POSTINGS_READ]:
+                    gain = scale * _WEIGHT_OF_FIELD[(p >> _FIELD_SHIFT) & 0xF] * _ONE_PLUS_LOG[p & _COUNT_MASK]
+                    slot = p >> _FIELD_SHIFT  # document << 4 | field
                     if gain > gains.get(slot, 0.0):
                         gains[slot] = gain
             for slot, gain in gains.items():
