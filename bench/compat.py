@@ -28,3 +28,19 @@ def term_card() -> Any:
     from bot.cogs.study import _views
 
     return _views.term_screen
+
+
+def settle(library: Any) -> None:
+    """Wait for whatever the content finishes building in the background (the full-text index)."""
+    library.search("settle")
+
+
+def after_start(bot: Any) -> Any:
+    """Start what `interview-bot run` starts beside the bot (a task), if this version has it."""
+    import asyncio
+
+    from bot import runner
+
+    if hasattr(runner, "freeze_when_ready"):
+        return asyncio.get_running_loop().create_task(runner.freeze_when_ready(bot))
+    return None

@@ -176,4 +176,4 @@ def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
     if not ordered:
         return float("nan")
-    return ordered[min(len(ordered) - 1, max(0, int(round(fraction * len(ordered))) - 1))]
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]

@@ -131,10 +131,22 @@ async def interaction_load(
             await bot.reset()
             if profile is not None:
                 spy = await asyncio.create_subprocess_exec(
-                    str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(bot.proc.pid), "-o", str(profile / f"{label}.folded"),
-                    "-f", "raw", "-r", "100", "-d", str(int(duration) + 1), "--nonblocking",
-                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-                )  # fmt: skip
+                    str(Path(sys.executable).parent / "py-spy"),
+                    "record",
+                    "-p",
+                    str(bot.proc.pid),
+                    "-o",
+                    str(profile / f"{label}.folded"),
+                    "-f",
+                    "raw",
+                    "-r",
+                    "100",
+                    "-d",
+                    str(int(duration) + 1),
+                    "--nonblocking",
+                    stdout=asyncio.subprocess.DEVNULL,
+                    stderr=asyncio.subprocess.DEVNULL,
+                )
             run = await open_loop(standin, command, rate, duration, queries)
         finally:
             if spy is not None:

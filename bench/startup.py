@@ -35,9 +35,8 @@ def main() -> None:
     origin = time.perf_counter() - _since_start()
 
     import bot.runner  # noqa: F401  (run imports the Discord client before it connects)
-    from bot.config import parse_config
-
     from bench import compat
+    from bot.config import parse_config
 
     config = parse_config(
         {"database": {"path": str(args.data / "bot.db")}, "content": {"extra_dirs": [str(p) for p in args.pack]}},

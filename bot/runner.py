@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 
@@ -48,6 +49,14 @@ def point_at_api(config: Config) -> None:
         discord.http.Route.BASE = config.discord.api_base.rstrip("/")
 
 
+async def freeze_when_ready(bot: discord.Client) -> None:
+    """Once the bot is ready (cogs loaded, caches filled), keep what start-up built out of later full garbage
+    collections: each would walk all of it again, pausing the event loop (a tenth of a second, several times a
+    minute under load)."""
+    await bot.wait_until_ready()
+    gc.freeze()
+
+
 async def serve(config: Config, token: str, library: Library) -> None:
     """Open the database, run the bot until it is closed or a stop signal arrives, then close everything."""
     point_at_api(config)
@@ -65,6 +74,7 @@ async def serve(config: Config, token: str, library: Library) -> None:
 
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop, sig)
+        closing.add(loop.create_task(freeze_when_ready(bot)))
         async with bot:
             await bot.start(token)
     finally:

@@ -41,7 +41,7 @@ _AFTER = "~"
 # Query-time bounds: names examined beyond those shown in one tier, candidate names for abbreviations and typos,
 # similar words taken per typed word, and names read per similar word.
 _EXTRA = 100
-_ABBREVIATION_CANDIDATES = 1000
+_ABBREVIATION_CANDIDATES = 300
 _TYPO_WORDS = 5
 _TYPO_NAMES_PER_WORD = 100
 _TYPO_CANDIDATES = 200
@@ -80,24 +80,18 @@ _FIELDS = tuple(_FIELD_WEIGHTS)
 _FIELD_NUMBER = {name: n for n, name in enumerate(_FIELDS)}
 # A posting packs (document, field, count) into one integer: document << 16 | field << 12 | count.
 _DOC_SHIFT, _FIELD_SHIFT, _COUNT_MASK = 16, 12, 0xFFF
-# A search reads at most this many postings of a word, the ones in the weightiest fields first: a word found
-# nearly everywhere in a large library ("method") would otherwise cost tens of milliseconds to read in full.
+# A search reads at most this many postings of a word in the weightiest fields (names, aliases, questions) and
+# as many of the others: a word found nearly everywhere in a large library ("method") would otherwise cost tens
+# of milliseconds to read in full.
 _POSTINGS_READ = 1000
 _WEIGHT_OF_FIELD = tuple(_FIELD_WEIGHTS[name] for name in _FIELDS)
 _ONE_PLUS_LOG = (0.0, *(1 + math.log(count) for count in range(1, _COUNT_MASK + 1)))
-# Field numbers from the weightiest field (term) to the lightest, for that order.
-_FIELD_RANK = {n: rank for rank, n in enumerate(sorted(range(len(_FIELDS)), key=lambda n: -_FIELD_WEIGHTS[_FIELDS[n]]))}
+_WEIGHTY_FIELDS = frozenset(n for n, name in enumerate(_FIELDS) if _FIELD_WEIGHTS[name] >= 2.5)
 
 _STOP_WORDS = frozenset(
     {"a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "how", "in", "is", "it"}
     | {"its", "of", "on", "or", "the", "to", "what", "when", "where", "which", "who", "why", "with", "you", "your"}
 )
-
-
-def _reading_order(posting: int) -> int:
-    """Sort key of a posting: weightiest field first, then higher counts, then document order."""
-    field = (posting >> _FIELD_SHIFT) & 0xF
-    return _FIELD_RANK[field] << 60 | (_COUNT_MASK - (posting & _COUNT_MASK)) << 48 | posting >> _DOC_SHIFT
 
 
 class Library:
@@ -122,6 +116,7 @@ class Library:
         # terms), while the bot connects to Discord. A search before it is done waits for it.
         self._postings: dict[str, array] = {}
         self._frequency: dict[str, int] = {}
+        self._weighty: dict[str, array] = {}
         self._docs: list[tuple[str, str, str]] = []
         self._search_ready = threading.Event()
         threading.Thread(target=self._build_search_index, name="search-index", daemon=True).start()
@@ -263,9 +258,9 @@ class Library:
 
         Scores: 100 for the whole name; 90–99 for a completion (shorter ones first); 75–85 for a completion of a
         later word of the name ("relu" in "Leaky ReLU"); 70–80 when every typed word starts a word of the name
-        ("grad desc"); up to 80 for a close spelling, which is looked for only when the others found fewer than
-        `limit`. Ties: own names before aliases, shorter names, then library order. A query without letters or
-        digits matches nothing.
+        ("grad desc"); up to 80 for a close spelling, which is looked for only when nothing else matched (a typo
+        leaves nothing to complete). Ties: own names before aliases, shorter names, then library order. A query
+        without letters or digits matches nothing.
         """
         runs = _RUN.findall(_fold(query))
         wanted = "".join(runs)
@@ -290,7 +285,7 @@ class Library:
             self._complete(wanted, limit, found, offer, tails=True)
         if len(runs) > 1 and (len(found) < limit or self._kth_score(found, limit) < 80.0):
             self._abbreviation(runs, wanted, offer)
-        if len(found) < limit and len(wanted) >= 3:
+        if not found and len(wanted) >= 3:
             self._typos(runs, wanted, offer)
         order, terms = self._order, self.terms
         ranked = sorted(
@@ -316,9 +311,9 @@ class Library:
             if not starts:
                 continue
             i = bisect_left(starts, wanted)
-            stop = min(bisect_left(starts, end, i), i + _EXTRA)
-            if i == stop:
+            if i == len(starts) or not starts[i].startswith(wanted):
                 continue
+            stop = min(bisect_left(starts, end, i), i + _EXTRA)
             score = base + span * len(wanted) / length
             for n in range(i, stop):
                 offer(keys[n], score)
@@ -457,12 +452,14 @@ class Library:
                         postings[token] = array(code, (posting,))
                     else:
                         found.append(posting)
-        # Long postings: their documents counted now, and in reading order (weightiest field, highest count first).
+        # Long postings: their documents counted now, and their entries in the weightiest fields kept apart.
         frequency: dict[str, int] = {}
+        weighty: dict[str, array] = {}
         for token, found in postings.items():
             if len(found) > _POSTINGS_READ:
                 frequency[token] = len({p >> _DOC_SHIFT for p in found})
-                postings[token] = array(code, sorted(found, key=_reading_order))
+                weighty[token] = array(code, [p for p in found if (p >> _FIELD_SHIFT) & 0xF in _WEIGHTY_FIELDS])
+        self._weighty = weighty
         self._frequency = frequency
         self._postings = postings
         self._docs = docs
@@ -486,7 +483,9 @@ class Library:
                 frequency = self._frequency.get(variant) or len({p >> _DOC_SHIFT for p in postings})
                 idf = math.log(1 + total / frequency)
                 scale = weight * idf
-                for p in postings if len(postings) <= _POSTINGS_READ else postings[:_POSTINGS_READ]:
+                if len(postings) > _POSTINGS_READ:
+                    postings = self._weighty[variant][:_POSTINGS_READ] + postings[:_POSTINGS_READ]
+                for p in postings:
                     gain = scale * _WEIGHT_OF_FIELD[(p >> _FIELD_SHIFT) & 0xF] * _ONE_PLUS_LOG[p & _COUNT_MASK]
                     slot = p >> _FIELD_SHIFT  # document << 4 | field
                     if gain > gains.get(slot, 0.0):

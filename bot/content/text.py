@@ -51,10 +51,15 @@ def latex_to_text(text: str) -> str:
     return _INLINE_MATH.sub(lambda m: _math_to_text(m.group(1)), text)
 
 
+_NOT_KEPT = re.compile(r"[^a-z0-9+#]+")
+
+
 def normalize(text: str) -> str:
     """Fold case, accents, punctuation and spacing so that lookups match variants ("Back-Prop" ≈ "backprop")."""
+    if text.isascii():  # the usual case (autocomplete calls this dozens of times per keystroke): same result
+        return _NOT_KEPT.sub("", text.lower())
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
-    return re.sub(r"[^a-z0-9+#]+", "", folded)
+    return _NOT_KEPT.sub("", folded)
 
 
 def slugify(text: str) -> str:

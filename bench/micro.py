@@ -1,0 +1,74 @@
+"""In-process timings of the hot paths, in a child process under the code being measured.
+
+    python -m bench.micro [--pack DIR]… [--queries N]
+
+Loads the bundled content (and the extra packs), then times, on the CPU clock of this thread (so that other
+processes on a shared machine do not count): /define's autocomplete handler over what people type while typing
+the library's own names, /define's answer for a known term (lookup and the term card with its related terms, each
+term's first time), the related terms alone, and a full-text search. Prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench import compat
+from bench.harness import percentile
+from bench.packs import autocomplete_queries, define_queries
+
+
+def timed(fn: Callable[[Any], object], items: list[Any]) -> dict[str, float]:
+    """Run `fn` on each item; return p50, p99 and the maximum in milliseconds of thread CPU time."""
+    samples = []
+    for item in items:
+        start = time.thread_time()
+        fn(item)
+        samples.append(time.thread_time() - start)
+    return {
+        "p50_ms": round(percentile(samples, 0.5) * 1e3, 3),
+        "p99_ms": round(percentile(samples, 0.99) * 1e3, 3),
+        "max_ms": round(max(samples) * 1e3, 3),
+        "count": len(samples),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.micro")
+    parser.add_argument("--pack", type=Path, action="append", default=[])
+    parser.add_argument("--queries", type=int, default=3000)
+    parser.add_argument("--data", type=Path, help="the bot's data directory (its content cache)")
+    args = parser.parse_args()
+
+    from bot.config import parse_config
+
+    data = args.data or Path.cwd()
+    config = parse_config(
+        {"database": {"path": str(data / "bot.db")}, "content": {"extra_dirs": [str(p) for p in args.pack]}}, data
+    )
+    library = compat.load_content(config)
+    library.search("warm")  # the full-text index may still be building in the background: not part of a search
+    choices, card = compat.term_choices(), compat.term_card()
+    names = [t.term for t in library.terms.values()]
+    rng = random.Random(3)
+    sample = rng.sample(list(library.terms.values()), min(len(library.terms), max(50, args.queries // 10)))
+    other = rng.sample(list(library.terms.values()), len(sample))
+    picked = [n for n in define_queries(names, args.queries) if library.lookup(n) is not None]
+    words = [w for t in sample for w in t.definition.split()[:2]]
+    result = {
+        "terms": len(library.terms),
+        "autocomplete": timed(lambda text: choices(library, text), autocomplete_queries(names, args.queries)),
+        "define": timed(lambda text: card(library, library.lookup(text)), picked[: len(sample)]),
+        "related": timed(library.related_terms, other),
+        "search": timed(library.search, words[: len(sample)]),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
