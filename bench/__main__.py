@@ -54,7 +54,7 @@ class Plan:
     channels: int
 
 
-FULL = Plan(50_000, 3000, 3, 25.0, 12.0, (50.0, 100.0, 200.0), 10.0, ("define", "autocomplete"), 1000)
+FULL = Plan(50_000, 1000, 3, 25.0, 12.0, (50.0, 100.0, 200.0), 10.0, ("define", "autocomplete"), 1000)
 QUICK = Plan(2_000, 300, 1, 0.0, 0.0, (20.0,), 1.5, ("autocomplete",), 10)
 
 

@@ -44,3 +44,20 @@ def after_start(bot: Any) -> Any:
     if hasattr(runner, "freeze_when_ready"):
         return asyncio.get_running_loop().create_task(runner.freeze_when_ready(bot))
     return None
+
+
+async def answer_writer(path: Any) -> Any:
+    """Open a database; return it and a coroutine function that scores one battle answer for a user id."""
+    from datetime import UTC, datetime
+
+    from bot.db import Database
+    from bot.repos.scores import ScoreEvent, insert_score
+
+    db = await Database.open(path)
+    now = datetime.now(UTC)
+
+    async def write(user: int) -> None:
+        async with db.transaction() as conn:
+            await insert_score(conn, ScoreEvent(1, user, "battle", "battle:1:1", 900, True, now))
+
+    return db, write

@@ -5,14 +5,17 @@
 Loads the bundled content (and the extra packs), then times, on the CPU clock of this thread (so that other
 processes on a shared machine do not count): /define's autocomplete handler over what people type while typing
 the library's own names, /define's answer for a known term (lookup and the term card with its related terms, each
-term's first time), the related terms alone, and a full-text search. Prints one JSON line.
+term's first time), the related terms alone, a full-text search, and 200 scored answers written concurrently on
+the bot's one database connection (as a battle round's answers arrive). Prints one JSON line.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import random
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -35,6 +38,28 @@ def timed(fn: Callable[[Any], object], items: list[Any]) -> dict[str, float]:
         "p99_ms": round(percentile(samples, 0.99) * 1e3, 3),
         "max_ms": round(max(samples) * 1e3, 3),
         "count": len(samples),
+    }
+
+
+async def answers(players: int = 200) -> dict[str, float]:
+    """Score `players` answers concurrently on one connection, each in its own transaction."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db, write = await compat.answer_writer(Path(tmp) / "bench.db")
+        latencies: list[float] = []
+
+        async def answer(user: int) -> None:
+            start = time.perf_counter()
+            await write(user)
+            latencies.append(time.perf_counter() - start)
+
+        start = time.perf_counter()
+        await asyncio.gather(*(answer(user) for user in range(players)))
+        total = time.perf_counter() - start
+        await db.close()
+    return {
+        "total_ms": round(total * 1e3, 1),
+        "p50_ms": round(percentile(latencies, 0.5) * 1e3, 2),
+        "p99_ms": round(percentile(latencies, 0.99) * 1e3, 2),
     }
 
 
@@ -66,6 +91,7 @@ def main() -> None:
         "define": timed(lambda text: card(library, library.lookup(text)), picked[: len(sample)]),
         "related": timed(library.related_terms, other),
         "search": timed(library.search, words[: len(sample)]),
+        "answers": asyncio.run(answers()),
     }
     print(json.dumps(result))
 

@@ -218,6 +218,15 @@ def markdown(results: dict[str, Any]) -> str:
                 for what in ("autocomplete", "define", "related", "search")
             ]
             lines.append(f"| {r} | {name} ({_get(micro, r, name, 'terms'):,} terms) | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "200 scored answers written concurrently on the bot's database connection (total; each p50 / p99):",
+        "",
+    ]
+    for r in roots:
+        a = _get(micro, r, "bundled", "answers")
+        if a:
+            lines.append(f"- {r}: {_ms(a['total_ms'])}; {_ms(a['p50_ms'])} / {_ms(a['p99_ms'])}")
     if e2e:
         lines += ["", f"### Autocomplete end to end at {plan['e2e_rate']:g}/s for {plan['e2e_seconds']:g} s", ""]
         lines += ["| Code | Content | p50 | p99 | Unanswered |", "| --- | --- | --- | --- | --- |"]
