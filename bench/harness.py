@@ -53,7 +53,7 @@ def snapshot(rev: str, work_dir: Path) -> CodeRoot:
             with tarfile.open(fileobj=tmp) as tar:
                 tar.extractall(target, filter="data")
         (target / ".complete").write_text(sha + "\n", encoding="utf-8")
-    return CodeRoot(f"{rev} ({sha[:7]})", target)
+    return CodeRoot(sha[:7] if sha.startswith(rev) else f"{rev} ({sha[:7]})", target)
 
 
 def run_json(root: CodeRoot, module: str, *args: str, timeout: float = 600) -> dict[str, Any]:

@@ -12,11 +12,13 @@ class Pacer:
     """A sliding window: at most `rate` requests in any `window` seconds, spread evenly across it.
 
     Discord answers 429 beyond 50 requests in a second per bot, by its own clock, when the requests arrive.
-    `acquire()` returns at once while the last `rate` requests began more than a window ago and the previous
-    one more than `window / rate` ago, else waits until both hold. The even spread matters as much as the
-    count: a window's worth sent at once, then the next window's worth exactly a window later, reaches
-    Discord with enough jitter to put more than 50 into one of its seconds; spread out, a request would have
-    to arrive a whole spacing (about 20 ms) earlier than its neighbours for that.
+    Each request gets a slot: at least `window / rate` after the previous slot, and at least a window after the
+    slot `rate` requests before; it goes the moment the event loop wakes it there. A wake-up a millisecond or so
+    late (a busy loop) does not push the later slots back, so the pace stays `rate`, not a little under it; a
+    much later one does, so that requests never bunch up after a stall (never closer than 3/4 of the spacing).
+    The even spread matters as much as the count: a window's worth sent at once, then the next window's worth
+    exactly a window later, reaches Discord with enough jitter to put more than 50 into one of its seconds;
+    spread out at 48 per second, a request would have to arrive 40 ms earlier than its neighbours for that.
 
     Time comes from `clock` (monotonic seconds) and waiting from `sleep`, both injectable for tests.
     """
@@ -36,21 +38,25 @@ class Pacer:
         self.spacing = window / rate
         self._clock = clock
         self._sleep = sleep
-        self._sent: deque[float] = deque(maxlen=self.limit)  # when the last `limit` requests were let through
-        self._lock = asyncio.Lock()  # waiters go in the order they came
+        self.tolerance = min(self.spacing / 4, 0.005)  # the lateness of a wake-up absorbed without delaying others
+        self._slots: deque[float] = deque(maxlen=self.limit)  # the slots of the last `limit` requests
+        self._sent = float("-inf")  # when the last request actually went
+        self._lock = asyncio.Lock()  # requests take their slots in the order they came
 
-    def delay(self, now: float) -> float:
-        """Return how long a request arriving at `now` must wait (0 when it may go now)."""
-        if not self._sent:
-            return 0.0
-        wait = self._sent[-1] + self.spacing - now
-        if len(self._sent) == self.limit:
-            wait = max(wait, self._sent[0] + self.window - now)
-        return wait
+    def next_slot(self, now: float) -> float:
+        """Return the slot of a request that is next in line at `now` (`now` itself when it may go at once)."""
+        if not self._slots:
+            return now
+        slot = max(now, self._slots[-1] + self.spacing, self._sent + self.spacing - self.tolerance)
+        if len(self._slots) == self.limit:
+            slot = max(slot, self._slots[0] + self.window)
+        return slot
 
     async def acquire(self) -> None:
-        """Wait until one request may be sent, and count it as sent."""
+        """Wait for this request's slot, and take it."""
         async with self._lock:
-            while (wait := self.delay(now := self._clock())) > 0:
+            slot = self.next_slot(self._clock())
+            while (wait := slot - (now := self._clock())) > 0:
                 await self._sleep(wait)
-            self._sent.append(now)
+            self._slots.append(slot)
+            self._sent = now

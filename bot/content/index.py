@@ -8,11 +8,15 @@ work whatever the size of the packs, so that autocomplete and lookups can run on
   tails of names) are bisected, shortest names first, until enough are found;
 - abbreviations of several words ("grad desc"): the names holding a word that starts like the rarest typed word,
   checked against the other words;
-- typos, only when all that found too little: the words of all names closest to each typed word (rapidfuzz over
-  the vocabulary, a few thousand words), then the names that hold them, scored against the whole text;
+- typos, only when nothing else matched (a typo leaves nothing to complete): the words closest to each typed one
+  among the words of all names that share its first or second letter (rapidfuzz, a few hundred words), then
+  the names holding them, scored against the whole text;
 - related terms: each name and alias as a phrase in a dictionary, looked up for every run of words of a term's
   text (the term's own text, not the whole library, is scanned), once per term;
-- full-text search: postings per word, packed in arrays.
+- full-text search: postings per word packed in arrays, built in a background thread at start-up; a search
+  reads a bounded number of them.
+
+An own name ranks before another term's alias, and terms of the same name go in chapter order.
 """
 
 from __future__ import annotations
