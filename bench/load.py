@@ -239,6 +239,8 @@ async def daily_fanout(
                 def done() -> bool:
                     if len(standin.records) > checked:
                         contract_checks(standin, False)  # the first posts were checked: the rest are alike
+                    if len(standin.records) < checked + wanted - 20:
+                        return False  # cheap: this runs on every request the stand-in gets
                     posted = standin.requests("POST", "/channels/{channel_id}/messages")
                     threads = standin.requests("POST", "/channels/{channel_id}/messages/{message_id}/threads")
                     ok = [r for r in posted + threads if r.status == 200 and r.answered.is_set()]
