@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import sys
 import tempfile
 import time
@@ -81,7 +82,22 @@ async def _send(standin: StandIn, command: str, text: str) -> Any:
 
 
 async def open_loop(standin: StandIn, command: str, rate: float, duration: float, queries: list[str]) -> dict:
-    """Send `rate × duration` interactions on a fixed schedule; return the handles and how late sending ran."""
+    """Send `rate × duration` interactions on a fixed schedule; return the handles and how late sending ran.
+
+    This process's garbage collector is paused meanwhile: the stand-in keeps every message and request, and a
+    full collection of that here would delay the times it records, counted against the bot.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        return await _open_loop(standin, command, rate, duration, queries)
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
+async def _open_loop(standin: StandIn, command: str, rate: float, duration: float, queries: list[str]) -> dict:
     loop = asyncio.get_running_loop()
     count = max(1, int(rate * duration))
     start = loop.time() + 0.05
