@@ -87,7 +87,14 @@ async def test_two_processes_share_the_shards_and_one_database(tmp_path, postgre
 
                 # Exactly one post per channel and date, though A and C both caught shard 0 up at once.
                 await standin.wait_until(lambda: all(daily_posts(standin, c) for c in everywhere), timeout=30)
-                await asyncio.sleep(1.0)  # time for a second post to show, were there one
+                # Every process has finished its catch-up (it logs that, whatever it posted): a second post
+                # of any channel would have been sent by now.
+                await asyncio.gather(
+                    *(
+                        p.wait_for_line(r"caught up the daily question in \d+ channel", timeout=30)
+                        for p in processes.values()
+                    )
+                )
                 assert {c.name + str(c.id): len(daily_posts(standin, c)) for c in everywhere} == {
                     c.name + str(c.id): 1 for c in everywhere
                 }

@@ -85,8 +85,8 @@ class Daily(commands.Cog):
         finally:
             self.caught_up.set()
         posted = [c for c, o in outcomes.items() if o.status == "posted"]
-        if posted:
-            log.info("caught up the daily question in %d channel(s)", len(posted))
+        # Logged even when nothing was missed: an operator (and a test) sees that the catch-up has finished.
+        log.info("caught up the daily question in %d channel(s)", len(posted))
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: BotInteraction) -> None:
