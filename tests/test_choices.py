@@ -368,9 +368,9 @@ def test_explain_pick_puts_the_pick_beside_the_answer():
     explanation = explain_pick(library, question, picked)
     assert (explanation.picked.id, explanation.answer.id, explanation.correct) == ("l2", "l1", False)
     assert explanation.confusable
-    assert explanation.lines() == (
-        "L2 regularization: Penalty on squared weights.",
-        "L1 regularization: Penalty on absolute weights.",
+    assert (explanation.picked.definition, explanation.answer.definition) == (
+        "Penalty on squared weights.",
+        "Penalty on absolute weights.",
     )
     assert explain_pick(library, question, question.answer).correct
 

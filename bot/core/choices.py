@@ -112,13 +112,6 @@ class PickExplanation:
         """Tell whether the pick was the right answer."""
         return self.picked.id == self.answer.id
 
-    def lines(self, limit: int = 400) -> tuple[str, str]:
-        """Return "Picked: its definition" and "Answer: its definition", each cut to `limit` characters."""
-        return (
-            truncate(f"{self.picked.term}: {self.picked.definition}", limit),
-            truncate(f"{self.answer.term}: {self.answer.definition}", limit),
-        )
-
 
 def mask_term(text: str, term: Term) -> str:
     """Hide a term's own names, aliases and their inflections in `text` ("Dropout … dropouts" → "▢▢▢ … ▢▢▢").
