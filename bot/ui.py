@@ -28,7 +28,6 @@ from discord.ext.commands.bot import BotBase
 
 from bot.content.index import Library
 from bot.content.models import Chapter, Term
-from bot.content.relations import relations
 from bot.content.text import truncate
 from bot.core.cooldowns import Cooldown, Rate
 from bot.core.errors import BotError
@@ -85,7 +84,7 @@ def chapter_label(chapter: Chapter, *, in_line: bool = False) -> str:
 
 def term_label(library: Library, term: Term) -> str:
     """Name a term, with its chapter when another entry shares one of its names: "Gradient descent — Optimization …"."""
-    if not relations(library).namesakes(term.id):
+    if not library.namesakes(term.id):
         return term.term
     return f"{term.term} — {library.chapter_of(term).title}"
 
