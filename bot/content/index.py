@@ -102,7 +102,10 @@ class Library:
         self.terms: dict[str, Term] = {t.id: t for p in packs for t in p.terms}
         self.questions: dict[str, Question] = {q.id: q for p in packs for q in p.questions}
         self.chapters: dict[str, Chapter] = {c.key: c for p in packs for c in p.chapters}
-        self._chapter_of_term = {t.id: f"{t.pack}:{t.chapter}" for t in self.terms.values()}
+        keys = {(c.pack, c.number): key for key, c in self.chapters.items()}  # one key string per chapter, shared
+        self._chapter_of_term = {
+            t.id: keys.get((t.pack, t.chapter)) or f"{t.pack}:{t.chapter}" for t in self.terms.values()
+        }
         # Reading order (pack by pack as loaded, chapter by chapter, then the file's order) breaks ties between
         # names, and picks among entries of one name.
         pack_number = {p.id: n for n, p in enumerate(packs)}
@@ -128,7 +131,7 @@ class Library:
         alone; the words of a name are kept only when it has several, each word stored once.
         """
         # normalized key -> a term id (its own name), or [(term id, name, is an alias)], own names first
-        names: dict[str, str | list[_Entry]] = {}
+        names: dict[str, str | _Entry | list[_Entry]] = {}
         words_of: dict[str, tuple[str, ...]] = {}  # normalized key of several words -> its words
         phrases: dict[str, str | list[str]] = {}  # a name's words joined by spaces -> term id(s), for related terms
         distinct: dict[str, str] = {}
@@ -141,10 +144,10 @@ class Library:
                 if key:
                     found = names.get(key)
                     if found is None:
-                        names[key] = [(term.id, name, True)] if alias else term.id
+                        names[key] = (term.id, name, True) if alias else term.id
                     else:
-                        if isinstance(found, str):
-                            found = names[key] = [(found, self.terms[found].term, False)]
+                        if not isinstance(found, list):
+                            found = names[key] = self._entries_of(found)
                         found.append((term.id, name, alias))
                     if found is not None:  # another name with this key: its words too
                         known = words_of.get(key, (key,))
@@ -154,7 +157,7 @@ class Library:
                     if len(key) >= 3:
                         # tokenize()'s words are the runs unless the name holds "-", "+" or "#".
                         plain = name.isascii() and "-" not in name and "+" not in name and "#" not in name
-                        phrase = " ".join(runs if plain else tokenize(name))
+                        phrase = (key if len(runs) == 1 else " ".join(runs)) if plain else " ".join(tokenize(name))
                         if phrase:
                             ids = phrases.get(phrase)
                             if ids is None:
@@ -188,8 +191,6 @@ class Library:
                 bucket.append(("".join(several[i:]), key))
             for w in several:
                 word_names.setdefault(w, []).append(key)
-            # The whole name is a "word" too, for typos across its words ("tf-dif" for TF-IDF).
-            word_names.setdefault(key, []).append(key)
         self._names = names
         self._words_of = words_of
         self._by_length = by_length
@@ -203,7 +204,8 @@ class Library:
         # letters at one of those places (a letter dropped, swapped or mistyped at the start still leaves one).
         self._by_first: dict[str, list[str]] = {}
         self._by_second: dict[str, list[str]] = {}
-        for w in self._vocabulary:
+        # A name of several words is looked for whole too, for typos across its words ("tf-dif" for TF-IDF).
+        for w in (*self._vocabulary, *(key for key in words_of if key not in word_names)):
             self._by_first.setdefault(w[0], []).append(w)
             if len(w) > 1:
                 self._by_second.setdefault(w[1], []).append(w)
@@ -221,9 +223,13 @@ class Library:
     def _entries(self, key: str) -> list[_Entry]:
         """Return the (term id, name, is an alias) entries of a normalized key, own names first."""
         found = self._names.get(key)
-        if found is None:
-            return []
-        return [(found, self.terms[found].term, False)] if isinstance(found, str) else found
+        return [] if found is None else self._entries_of(found)
+
+    def _entries_of(self, found: str | _Entry | list[_Entry]) -> list[_Entry]:
+        """Unpack a `_names` value: a term id (its own name), one alias entry, or a list of entries."""
+        if isinstance(found, str):
+            return [(found, self.terms[found].term, False)]
+        return [found] if isinstance(found, tuple) else found
 
     # -- lookups ---------------------------------------------------------------------------------------
 
@@ -374,7 +380,11 @@ class Library:
                 close = process.extract(word, pools[0], scorer=fuzz.partial_ratio, score_cutoff=80, limit=_TYPO_WORDS)
                 similar.update(w for w, _, _ in close if len(w) > len(word))
             for similar_word in similar:
-                hits.update(self._word_names[similar_word][:_TYPO_NAMES_PER_WORD])
+                named = self._word_names.get(similar_word)
+                if named is None:
+                    hits[similar_word] += 1  # a whole name of several words
+                else:
+                    hits.update(named[:_TYPO_NAMES_PER_WORD])
         candidates = [key for key, _ in hits.most_common(_TYPO_CANDIDATES)]
         # Today's rule, in two passes of rapidfuzz over the candidates: the whole name compared, and a name
         # longer than the query also partially. A name shorter than the query is compared whole only: inside

@@ -194,8 +194,10 @@ class _Reader:
     def text_list(
         self, data: dict, key: str, file: Path, entry: str, limit: int, *, minimum: int = 0, maximum: int = 99
     ) -> tuple[str, ...]:
-        value = data.get(key, [])
+        value = data.get(key)
         if value is None:
+            if not minimum:
+                return ()  # the usual case, first: most terms leave most lists out
             value = []
         if not isinstance(value, list):
             self.problem(file, entry, f"field '{key}' must be a list, not {_kind(value)}")
@@ -359,6 +361,8 @@ def _read_term_kinds(entry: dict, label: str, path: Path, kinds: set[str] | None
     value = entry.get("kind")
     if value is None:
         return ()
+    if type(value) is str and kinds is not None and value in kinds:
+        return (value,)  # the usual case, first
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
         reader.problem(
@@ -496,6 +500,8 @@ def _check_relations(packs: list[tuple[Path, Pack]], reader: _Reader) -> None:
     terms = {t.id: t for _, pack in packs for t in pack.terms}
     declared: dict[str, dict[frozenset[str], str]] = {field: {} for field in RELATION_FIELDS}
     for term in terms.values():
+        if not (term.confusable or term.same_as or term.broader):
+            continue
         path = reader.term_files.get(term.id, Path())
         for field in RELATION_FIELDS:
             for ref in getattr(term, field):
