@@ -315,6 +315,11 @@ def persistent_view(*items: discord.ui.Item[Any]) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for item in items:
         view.add_item(item)
+    # Persistent items are dispatched by their custom_id, through the classes each feature registers at start-up:
+    # the view has nothing to listen for. Stopped, discord.py neither keeps it in its view store nor (on a private
+    # message) gives it a 15-minute timer: an object graph and a sleeping task per answer, otherwise, which pile
+    # up under load and lengthen every full garbage collection.
+    view.stop()
     return view
 
 
