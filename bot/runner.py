@@ -20,7 +20,7 @@ import discord
 from bot.app import InterviewBot
 from bot.config import Config, read_database_password
 from bot.content.index import Library
-from bot.content.loader import warm_up
+from bot.core.choices import warm_up
 from bot.db import open_database
 from bot.gateway import close_code_message
 from bot.health import Heartbeat
@@ -116,7 +116,7 @@ async def settle(bot: discord.Client, library: Library) -> None:
     """
     started = time.perf_counter()
     await asyncio.to_thread(warm_up, library)
-    log.info("content warmed up in %.1f s: full-text search and term relations ready", time.perf_counter() - started)
+    log.info("content warmed up in %.1f s: full-text search and quiz texts ready", time.perf_counter() - started)
     await bot.wait_until_ready()
     gc.freeze()
 

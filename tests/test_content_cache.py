@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.loader import ContentError, bundled_content_dir, load_library, load_packs, warm_up
-from bot.content.relations import relations
+from bot.content.loader import ContentError, bundled_content_dir, load_packs
 
 
 def small_pack(root: Path, definition: str = "First words.") -> Path:
@@ -65,12 +64,3 @@ def test_problems_are_reported_the_same_with_the_cache(tmp_path):
     for _ in range(2):  # nothing is cached from a file that does not parse
         with pytest.raises(ContentError, match="YAML syntax error"):
             load_packs([pack], cache_dir=cache)
-
-
-def test_warming_up_builds_search_and_relations_once(tmp_path):
-    library = load_library([small_pack(tmp_path / "extra")])
-    warm_up(library)
-    built = relations(library)
-    warm_up(library)
-    assert relations(library) is built
-    assert [hit.id for hit in library.search("first words")] == ["my-term"]

@@ -35,7 +35,7 @@ from bot.content.models import (
     TermKind,
 )
 from bot.content.names import giveaways
-from bot.content.relations import Relations, relations
+from bot.content.relations import Relations
 
 # Discord's limits for the places each text is shown in (embed title 256, description 4,096, field value
 # 1,024, autocomplete/choice name 100): content that would not fit is refused at load time, not at reply time.
@@ -588,16 +588,6 @@ def load_library(directories: Iterable[Path], *, cache_dir: Path | None = None) 
             gc.enable()
     gc.freeze()
     return library
-
-
-def warm_up(library: Library) -> None:
-    """Build what the bot needs soon but not to start: the full-text index and the relations between terms.
-
-    Seconds of work for a 50,000-term pack, so the bot runs this in a thread while it connects (see
-    `bot.runner`); anything asking for either meanwhile waits for this build rather than starting its own.
-    """
-    library.build_search_index()
-    relations(library)
 
 
 def pack_directories(roots: Iterable[Path]) -> list[Path]:

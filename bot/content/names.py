@@ -63,8 +63,11 @@ def is_code(word: str) -> bool:
     return any(ch.isdigit() for ch in word) or _uppers(word) >= 2
 
 
+@lru_cache(maxsize=65536)
 def is_acronym(word: str) -> bool:
     """Tell whether a word is an abbreviation: two capitals or more and no more lower-case letters than capitals."""
+    if word.islower():
+        return False  # the usual word, first
     word = word[:-1] if word.endswith("s") and len(word) > 2 else word
     lowers = sum(ch.islower() for ch in word)
     return word.isalnum() and _uppers(word) >= 2 and lowers <= _uppers(word)
@@ -95,9 +98,13 @@ def word_keys(text: str) -> tuple[str, ...]:
 def tokens(text: str) -> tuple[Token, ...]:
     """Split a text into its words ("mini-batch" is two, "model's" one), each with its key."""
     return tuple(
-        Token(m.start(), m.end(), m.group(), word_key(m.group()), normalize(m.group()), is_acronym(m.group()))
+        Token(m.start(), m.end(), word, word_key(word), _folded(word), is_acronym(word))
         for m in _WORD.finditer(text)
+        for word in (m.group(),)
     )
+
+
+_folded = lru_cache(maxsize=65536)(normalize)  # a word's normalize(), which tokens() asks for every word it reads
 
 
 @lru_cache(maxsize=65536)

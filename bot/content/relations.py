@@ -225,8 +225,8 @@ _BUILDING = threading.Lock()
 def relations(library: Library) -> Relations:
     """Return the relations of a library's terms, built on first use and kept as long as the library.
 
-    The bot builds them in a thread at start-up (seconds for a 50,000-term pack, see `loader.warm_up`); a caller
-    meanwhile waits for that build instead of starting its own.
+    The bot builds them in a thread at start-up (seconds for a 50,000-term pack, see `bot.core.choices.warm_up`);
+    a caller meanwhile waits for that build instead of starting its own.
     """
     found = _BUILT.get(library)
     if found is None:
