@@ -134,6 +134,7 @@ class _Builder:
         self._readings: dict[str, str] = {}
         self._named: dict[tuple[str, str], bool] = {}
         self._ranked: dict[str, tuple[list[Term], list[Term]]] = {}
+        self.askable: dict[tuple[str | None, tuple[Mode, ...]], tuple[Term, ...]] = {}  # see `quiz_terms`
         chapters: dict[str, list[Chapter]] = defaultdict(list)
         for chapter in library.chapters.values():
             chapters[chapter.pack].append(chapter)
@@ -354,10 +355,17 @@ def quiz_terms(library: Library, chapter: Chapter | None, modes: Iterable[Mode] 
     When not one term of the chapter qualifies, all of them are returned: a question with a hard prompt is
     better than none, and `content audit` names every such term.
     """
-    pool = library.terms_in(chapter) if chapter else list(library.terms.values())
     wanted = tuple(modes)
-    fit = [t for t in pool if all(eligible(library, t, m) for m in wanted)]
-    return fit or pool
+    # Kept per chapter and modes: the content never changes while the bot runs, and for all chapters of a large
+    # pack the filter alone reads tens of thousands of quiz texts.
+    known = _builder(library).askable
+    key = (chapter.key if chapter else None, wanted)
+    found = known.get(key)
+    if found is None:
+        pool = library.terms_in(chapter) if chapter else list(library.terms.values())
+        fit = [t for t in pool if all(eligible(library, t, m) for m in wanted)]
+        found = known[key] = tuple(fit or pool)
+    return list(found)
 
 
 def pick_distractors(
