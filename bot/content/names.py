@@ -167,11 +167,6 @@ def _expand(rest: str, words: Sequence[Token], at: int) -> int | None:
     return None
 
 
-def says(text: str, name: str) -> bool:
-    """Tell whether `text` holds `name` as whole words, inflections allowed ("Mean squared errors")."""
-    return contains(word_keys(text), word_keys(name))
-
-
 def contains(keys: Sequence[str], phrase: Sequence[str]) -> bool:
     """Tell whether the word keys `phrase` occur together, in order, in the word keys `keys` (never when empty)."""
     size = len(phrase)

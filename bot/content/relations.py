@@ -101,9 +101,12 @@ class Relations:
         for refs in by_name.values():
             first_id, first_name = refs[0]
             pairs += [(first_id, i, f"both are named “{first_name}”") for i, _ in refs[1:] if i != first_id]
-        # An abbreviation and a name with its initials: the pair counts when either entry says so. Each entry's
-        # texts (definition, aliases) are read into word keys once, when first needed, with the set of those keys
-        # to rule most candidates out at once: a large pack has thousands of names per pair of initials.
+        # An abbreviation and a name with its initials. Initials alone mislead (MSE fits "Multimodal search
+        # engine", GAN "Graph attention networks"): the pair counts when the abbreviation's entry spells the
+        # expansion out ("MSE: Mean squared error for regression") or the expansion's entry uses the
+        # abbreviation (alias "MSE loss"). Each entry's texts (definition, aliases) are read into word keys once,
+        # with the set of those keys to rule most candidates out at once: a large pack has thousands of names
+        # per pair of initials.
         texts: dict[str, tuple[frozenset[str], tuple[tuple[str, ...], ...]]] = {}
 
         def keys_of(term: Term) -> tuple[frozenset[str], tuple[tuple[str, ...], ...]]:
