@@ -50,6 +50,8 @@ _Offer = Callable[[str, float], None]  # offer(normalized key, score): the terms
 _EXTRA = 100
 _ABBREVIATION_CANDIDATES = 300
 _TYPO_WORDS = 5
+_TYPO_TYPED = 3  # typed words looked up for typos: the longest ones (they say the most, and cost the same)
+_TYPO_WHOLE = 8  # a name of several words this short is looked up whole too ("tf-dif" for TF-IDF)
 _TYPO_NAMES_PER_WORD = 100
 _TYPO_CANDIDATES = 200
 
@@ -204,8 +206,9 @@ class Library:
         # letters at one of those places (a letter dropped, swapped or mistyped at the start still leaves one).
         self._by_first: dict[str, list[str]] = {}
         self._by_second: dict[str, list[str]] = {}
-        # A name of several words is looked for whole too, for typos across its words ("tf-dif" for TF-IDF).
-        for w in (*self._vocabulary, *(key for key in words_of if key not in word_names)):
+        # A short name of several words is looked for whole too, for typos across its words ("tf-dif" for TF-IDF).
+        whole = (key for key in words_of if len(key) <= _TYPO_WHOLE and key not in word_names)
+        for w in (*self._vocabulary, *whole):
             self._by_first.setdefault(w[0], []).append(w)
             if len(w) > 1:
                 self._by_second.setdefault(w[1], []).append(w)
@@ -363,10 +366,10 @@ class Library:
     def _typos(self, runs: list[str], wanted: str, offer: _Offer) -> None:
         """Offer names spelled close to the query (up to 80): found through the words closest to the typed ones."""
         hits: Counter[str] = Counter()
-        typed = [*runs, wanted] if len(runs) > 1 else runs
-        for n, word in enumerate(typed):
-            if len(word) < 3:
-                continue
+        typed = sorted((w for w in runs if len(w) >= 3 and w not in _STOP_WORDS), key=len, reverse=True)[:_TYPO_TYPED]
+        if len(runs) > 1 and len(wanted) <= _TYPO_WHOLE + 2:
+            typed.append(wanted)
+        for word in typed:
             # Words sharing the first or second letter at the first or second place: a few thousand, not all.
             pools = [self._by_first.get(word[0], []), self._by_second.get(word[1], [])]
             if word[1] != word[0]:
@@ -375,7 +378,7 @@ class Library:
             for pool in pools:
                 close = process.extract(word, pool, scorer=fuzz.ratio, score_cutoff=70, limit=_TYPO_WORDS)
                 similar.update(w for w, _, _ in close)
-            if n == len(runs) - 1:
+            if word == runs[-1]:
                 # The word being typed: close to the start of a longer word ("backpropog").
                 close = process.extract(word, pools[0], scorer=fuzz.partial_ratio, score_cutoff=80, limit=_TYPO_WORDS)
                 similar.update(w for w, _, _ in close if len(w) > len(word))
