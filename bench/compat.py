@@ -29,7 +29,7 @@ def load_content(config: Any) -> Any:
     """Load the configured content exactly as `interview-bot run` does before it connects.
 
     Through `bot.cli.load_content` where the command line has it; else the packs `run` reads, with the parsed
-    files cached beside the database where the loader takes a `cache_dir`.
+    files cached where the configuration says (or beside the database) if the loader takes a `cache_dir`.
     """
     from bot import cli
     from bot.content.loader import load_library
@@ -38,7 +38,8 @@ def load_content(config: Any) -> Any:
         return cli.load_content(config)
     roots = cli.content_roots(config)
     if "cache_dir" in inspect.signature(load_library).parameters:
-        return load_library(roots, cache_dir=config.database.path.parent / "content-cache")
+        cache = getattr(config, "content_cache_dir", None) or config.database.path.parent / "content-cache"
+        return load_library(roots, cache_dir=cache)
     return load_library(roots)
 
 
@@ -91,8 +92,17 @@ def define_answer() -> Callable[[Any, str], Any]:
 
 
 def settle(library: Any) -> None:
-    """Wait for whatever the content finishes building in the background (the full-text index)."""
-    library.search("settle")
+    """Build what the content builds after start-up (full-text index, term relations), as the bot would soon.
+
+    `bot.content.loader.warm_up` where it exists (the bot runs it in a thread while it connects); before it, a
+    search, which waited for the index built in the background.
+    """
+    from bot.content import loader
+
+    if hasattr(loader, "warm_up"):
+        loader.warm_up(library)
+    else:
+        library.search("settle")
 
 
 async def answer_writer(path: Path) -> tuple[Any, Callable[[int], Awaitable[None]]]:

@@ -79,7 +79,7 @@ def main() -> None:
         {"database": {"path": str(data / "bot.db")}, "content": {"extra_dirs": [str(p) for p in args.pack]}}, data
     )
     library = compat.load_content(config)
-    library.search("warm")  # the full-text index may still be building in the background: not part of a search
+    compat.settle(library)  # built after start-up (the full-text index, term relations): not part of a handler
     choices, answer = compat.term_choices(), compat.define_answer()
     names = [t.term for t in library.terms.values()]
     rng = random.Random(3)

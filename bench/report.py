@@ -203,7 +203,7 @@ def markdown(results: dict[str, Any]) -> str:
 
     # Details.
     lines += ["", "## Figures", "", "### Start-up (fresh process: imports, content loaded and indexed)", ""]
-    lines += ["| Code | Content | Cold cache | Warm (runs) | Peak MiB when ready | Search index ready | Peak MiB |"]
+    lines += ["| Code | Content | Cold cache | Warm (runs) | Peak MiB when ready | All warmed up | Peak MiB |"]
     lines += ["| --- | --- | --- | --- | --- | --- | --- |"]
     for r in roots:
         for name in ("bundled", "large"):
