@@ -172,6 +172,11 @@ class Config:
         """Return where the bot writes its heartbeat: as configured, else beside the database."""
         return self.health.heartbeat_file or self.database.path.with_name(self.database.path.name + ".heartbeat")
 
+    @property
+    def content_cache_dir(self) -> Path:
+        """Return where parsed content files are cached: `content-cache/` beside the database file."""
+        return self.database.path.parent / "content-cache"
+
 
 def _convert(value: Any, annotation: Any, key: str, base: Path) -> Any:
     """Check one TOML value against the field's type and convert it (paths resolve against `base`)."""

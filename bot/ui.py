@@ -28,7 +28,6 @@ from discord.ext.commands.bot import BotBase
 
 from bot.content.index import Library
 from bot.content.models import Chapter, Term
-from bot.content.relations import relations
 from bot.content.text import truncate
 from bot.core.cooldowns import Cooldown, Rate
 from bot.core.errors import BotError
@@ -85,7 +84,7 @@ def chapter_label(chapter: Chapter, *, in_line: bool = False) -> str:
 
 def term_label(library: Library, term: Term) -> str:
     """Name a term, with its chapter when another entry shares one of its names: "Gradient descent — Optimization …"."""
-    if not relations(library).namesakes(term.id):
+    if not library.namesakes(term.id):
         return term.term
     return f"{term.term} — {library.chapter_of(term).title}"
 
@@ -316,6 +315,11 @@ def persistent_view(*items: discord.ui.Item[Any]) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for item in items:
         view.add_item(item)
+    # Persistent items are dispatched by their custom_id, through the classes each feature registers at start-up:
+    # the view has nothing to listen for. Stopped, discord.py neither keeps it in its view store nor (on a private
+    # message) gives it a 15-minute timer: an object graph and a sleeping task per answer, otherwise, which pile
+    # up under load and lengthen every full garbage collection.
+    view.stop()
     return view
 
 

@@ -25,6 +25,7 @@ from bot.core.choices import (
     pick_distractors,
     quiz_terms,
     quiz_text,
+    warm_up,
 )
 
 SEEDS = range(3)
@@ -392,3 +393,14 @@ def test_distractors_skip_a_concept_repeated_in_a_neighbouring_chapter_and_share
         assert "adam" in picked, "the own chapter comes first"
         assert "gd-ch2" not in picked, "the same concept from another chapter"
         assert not {"sgd", "sgd-2"} <= set(picked), "two entries sharing the name SGD"
+
+
+def test_warming_up_builds_what_quizzes_and_search_need_once_with_the_same_results(library):
+    fresh = Library(list(library.packs))
+    warm_up(fresh)
+    built = relations(fresh)
+    warm_up(fresh)
+    assert relations(fresh) is built
+    # The terms a quiz may ask about, and what it shows, as without warming up.
+    assert [t.id for t in quiz_terms(fresh, None)] == [t.id for t in quiz_terms(library, None)]
+    assert [h.id for h in fresh.search("vanishing gradient")] == [h.id for h in library.search("vanishing gradient")]

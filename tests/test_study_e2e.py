@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from standin import StoredMessage
@@ -113,6 +114,18 @@ async def test_related_term_button_opens_the_other_term(env, library):
     assert card.embeds[0]["title"] == other.term
     assert card.embeds[0]["description"] == other.definition
     assert f"iq:share:define:{other.id}" in button_ids(card)
+
+
+async def test_answers_leave_nothing_behind_and_their_buttons_still_work(env, library):
+    bot = await env.start()
+    for _ in range(3):
+        card = (await (await env.standin.slash("define", {"term": "backpropagation"})).response()).message
+    # No view kept per answer, no timer per private message: the buttons are found by their custom ids.
+    assert bot._connection._view_store._views == {}
+    assert not [t for t in asyncio.all_tasks() if "View" in repr(t.get_coro())]
+    other = library.related_terms(library.terms["backpropagation"])[0]
+    await (await env.standin.click(card, f"iq:define:{other.id}")).response()
+    assert card.embeds[0]["title"] == other.term
 
 
 async def test_share_posts_the_card_publicly_without_pinging(env):

@@ -13,7 +13,6 @@ from bot.cogs.study import _render as embeds
 from bot.cogs.study import _views as views
 from bot.content.index import Library
 from bot.content.models import Chapter, Credit, Pack, Term
-from bot.content.relations import relations
 from bot.core.errors import BotError
 from bot.ui import Limit, term_label
 
@@ -100,7 +99,7 @@ def test_every_term_card_fits_and_its_buttons_open_real_screens(library):
         assert card.author.name == f"Chapter {chapter.number} · {chapter.title}"
         assert card.fields[0].name == "💡 Interview tip" and card.fields[0].value == term.tip
         # Entries sharing a name come first (one click away), then the related terms.
-        namesakes = sorted(relations(library).namesakes(term.id))
+        namesakes = sorted(library.namesakes(term.id))
         related = [*namesakes, *(t.id for t in library.related_terms(term) if t.id not in namesakes)][:5]
         assert [r for r in open_refs(private) if r.startswith("define:")] == [f"define:{i}" for i in related]
         assert f"iq:share:define:{term.id}" in custom_ids(private.view)

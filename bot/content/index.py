@@ -1,21 +1,57 @@
 """The in-memory index over all loaded packs: lookups by id, name, alias and chapter, fuzzy and full-text search.
 
-Built once at start-up; every query afterwards is a dictionary lookup or a scan of a few thousand short
-strings, cheap enough to run inside an autocomplete handler on the event loop.
+Built once at start-up, in plain dicts, sorted lists and arrays; afterwards every query does a bounded amount of
+work whatever the size of the packs, so that autocomplete and lookups can run on the event loop:
+
+- exact names: one dictionary lookup;
+- completions: per name length, the sorted names (and, for "relu" in "Leaky ReLU", the sorted word-starting
+  tails of names) are bisected, shortest names first, until enough are found (in every script: keys are
+  normalize()'s, and a range of keys ends before the last code point);
+- abbreviations of several words ("grad desc"): the names holding a word that starts like the rarest typed word,
+  checked against the other words;
+- typos, only when nothing else matched (a typo leaves nothing to complete): the words closest to each typed one
+  among the words of all names that share its first or second letter (rapidfuzz, a few hundred words), then
+  the names holding them, scored against the whole text;
+- related terms: each name and alias as a phrase in a dictionary, looked up for every run of words of a term's
+  text (the term's own text, not the whole library, is scanned), once per term;
+- full-text search: postings per word packed in arrays, built in a background thread at start-up; a search
+  reads a bounded number of them.
+
+Ties rank the shorter name first, then library order; an exact lookup of a name several entries share picks the
+one in the earliest chapter.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections import Counter, defaultdict
+import threading
+from array import array
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.content.models import Chapter, Guide, Pack, Question, Term
-from bot.content.text import normalize, tokenize
+from bot.content.text import name_runs, normalize, tokenize
+
+# A character after every one a normalized key can hold (the last code point): `key + _AFTER` ends the range of
+# the sorted keys that start with `key`, whatever their script.
+_AFTER = "\U0010ffff"
+
+_Entry = tuple[str, str, bool]  # a name's term id, the name as written, whether it is an alias
+_Found = tuple[float, bool, str]  # a term's best match so far: score, through an alias, the name
+_Offer = Callable[[str, float], None]  # offer(normalized key, score): the terms named so, at that score
+
+# Query-time bounds: names examined beyond those shown in one tier, candidate names for abbreviations and typos,
+# similar words taken per typed word, and names read per similar word.
+_EXTRA = 100
+_ABBREVIATION_CANDIDATES = 300
+_TYPO_WORDS = 5
+_TYPO_NAMES_PER_WORD = 100
+_TYPO_CANDIDATES = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +76,17 @@ class SearchHit:
 
 # Field weights for full-text search: a match in the name says more than one in a tip.
 _FIELD_WEIGHTS = {"term": 4.0, "alias": 3.0, "question": 2.5, "definition": 1.5, "key point": 1.0, "tip": 1.0}
+_FIELDS = tuple(_FIELD_WEIGHTS)
+_FIELD_NUMBER = {name: n for n, name in enumerate(_FIELDS)}
+# A posting packs (document, field, count) into one integer: document << 16 | field << 12 | count.
+_DOC_SHIFT, _FIELD_SHIFT, _COUNT_MASK = 16, 12, 0xFFF
+# A search reads at most this many postings of a word in the weightiest fields (names, aliases, questions) and
+# as many of the others: a word found nearly everywhere in a large library ("method") would otherwise cost tens
+# of milliseconds to read in full.
+_POSTINGS_READ = 1000
+_WEIGHT_OF_FIELD = tuple(_FIELD_WEIGHTS[name] for name in _FIELDS)
+_ONE_PLUS_LOG = (0.0, *(1 + math.log(count) for count in range(1, _COUNT_MASK + 1)))
+_WEIGHTY_FIELDS = frozenset(n for n, name in enumerate(_FIELDS) if _FIELD_WEIGHTS[name] >= 2.5)
 
 _STOP_WORDS = frozenset(
     {"a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "how", "in", "is", "it"}
@@ -55,22 +102,134 @@ class Library:
         self.terms: dict[str, Term] = {t.id: t for p in packs for t in p.terms}
         self.questions: dict[str, Question] = {q.id: q for p in packs for q in p.questions}
         self.chapters: dict[str, Chapter] = {c.key: c for p in packs for c in p.chapters}
-        self._chapter_of_term = {t.id: f"{t.pack}:{t.chapter}" for t in self.terms.values()}
+        keys = {(c.pack, c.number): key for key, c in self.chapters.items()}  # one key string per chapter, shared
+        self._chapter_of_term = {
+            t.id: keys.get((t.pack, t.chapter)) or f"{t.pack}:{t.chapter}" for t in self.terms.values()
+        }
+        # Reading order (pack by pack as loaded, chapter by chapter, then the file's order) breaks ties between
+        # names, and picks among entries of one name.
+        pack_number = {p.id: n for n, p in enumerate(packs)}
+        reading = sorted(self.terms.values(), key=lambda t: (pack_number[t.pack], t.chapter))
+        self._order = {term.id: n for n, term in enumerate(reading)}
         # The guide comes from the first pack that has one (the bundled pack is loaded first).
         self.guide: Guide = next((p.guide for p in packs if p.guide.learning_order or p.guide.checklist), Guide())
-        self._names: dict[str, list[tuple[str, str]]] = defaultdict(list)  # normalized name -> (term id, name)
+        self._related: dict[str, tuple[str, ...]] = {}
+        self._build_name_index()
+        # The full-text index is not needed to start: the bot builds it in a thread (about a second for 50,000
+        # terms) while it connects to Discord (see `build_search_index`); otherwise the first search does.
+        self._postings: dict[str, array] = {}
+        self._frequency: dict[str, int] = {}
+        self._weighty: dict[str, array] = {}
+        self._docs: list[tuple[str, str, str]] = []
+        self._search_lock = threading.Lock()
+        self._search_built = False
+
+    def _build_name_index(self) -> None:
+        """Index every name and alias: by normalized key, by length for completions, by word, as a phrase.
+
+        Kept small, as a pack may hold 100,000 names: a key that only one term's own name has maps to the term id
+        alone; the words of a name are kept only when it has several, each word stored once.
+        """
+        # normalized key -> a term id (its own name), or [(term id, name, is an alias)], own names first
+        names: dict[str, str | _Entry | list[_Entry]] = {}
+        words_of: dict[str, tuple[str, ...]] = {}  # normalized key of several words -> its words
+        phrases: dict[str, str | list[str]] = {}  # a name's words joined by spaces -> term id(s), for related terms
+        distinct: dict[str, str] = {}
+        word = distinct.setdefault  # one string per distinct word
         for term in self.terms.values():
-            for name in (term.term, *term.aliases):
-                self._names[normalize(name)].append((term.id, name))
-        self._name_keys = list(self._names)
-        # Each name and alias as a phrase of word tokens, for finding the terms a text mentions.
-        self._phrases = [
-            (" ".join(tokenize(name)), term.id)
-            for term in self.terms.values()
-            for name in (term.term, *term.aliases)
-            if len(normalize(name)) >= 3
-        ]
-        self._build_search_index()
+            alias = False
+            for name in (term.term, *term.aliases) if term.aliases else (term.term,):
+                runs = name_runs(name)
+                key = "".join(runs)
+                if key:
+                    found = names.get(key)
+                    if found is None:
+                        names[key] = (term.id, name, True) if alias else term.id
+                    else:
+                        if not isinstance(found, list):
+                            found = names[key] = self._entries_of(found)
+                        found.append((term.id, name, alias))
+                    if found is not None:  # another name with this key: its words too
+                        known = words_of.get(key, (key,))
+                        words_of[key] = tuple(dict.fromkeys((*known, *map(word, runs, runs))))
+                    elif len(runs) > 1:
+                        words_of[key] = tuple(map(word, runs, runs))
+                    if len(key) >= 3:
+                        # tokenize()'s words are the runs unless the name holds "-", "+" or "#".
+                        plain = name.isascii() and "-" not in name and "+" not in name and "#" not in name
+                        phrase = (key if len(runs) == 1 else " ".join(runs)) if plain else " ".join(tokenize(name))
+                        if phrase:
+                            ids = phrases.get(phrase)
+                            if ids is None:
+                                phrases[phrase] = term.id
+                            elif isinstance(ids, str):
+                                if ids != term.id:
+                                    phrases[phrase] = [ids, term.id]
+                            elif ids[-1] != term.id:
+                                ids.append(term.id)
+                alias = True
+        for found in names.values():
+            if isinstance(found, list):
+                found.sort(key=lambda e: e[2])  # stable: own names first, each group in library order
+        longest = max(map(len, names), default=0)
+        by_length: list[list[str]] = [[] for _ in range(longest + 1)]
+        for key in sorted(names):  # so each length's keys come sorted
+            by_length[len(key)].append(key)
+        tails: list[list[tuple[str, str]]] = [[] for _ in range(longest + 1)]
+        word_names: dict[str, list[str]] = {}
+        for key in names:
+            several = words_of.get(key)
+            if several is None:
+                found_names = word_names.get(key)
+                if found_names is None:
+                    word_names[key] = [key]
+                else:
+                    found_names.append(key)
+                continue
+            bucket = tails[len(key)]
+            for i in range(1, len(several)):
+                bucket.append(("".join(several[i:]), key))
+            for w in several:
+                word_names.setdefault(w, []).append(key)
+        self._names = names
+        self._words_of = words_of
+        self._by_length = by_length
+        self._tails: list[tuple[list[str], list[str]]] = []
+        for pairs in tails:
+            pairs.sort()
+            self._tails.append(([t for t, _ in pairs], [k for _, k in pairs]))
+        self._word_names = word_names
+        self._vocabulary = sorted(word_names)
+        # The words by their first and by their second letter: a typo's candidates share one of its first two
+        # letters at one of those places (a letter dropped, swapped or mistyped at the start still leaves one).
+        self._by_first: dict[str, list[str]] = {}
+        self._by_second: dict[str, list[str]] = {}
+        # A name of several words is looked for whole too, for typos across its words ("tf-dif" for TF-IDF).
+        for w in (*self._vocabulary, *(key for key in words_of if key not in word_names)):
+            self._by_first.setdefault(w[0], []).append(w)
+            if len(w) > 1:
+                self._by_second.setdefault(w[1], []).append(w)
+        self._phrases = phrases
+        self._phrase_sizes = sorted({phrase.count(" ") + 1 for phrase in phrases})
+        # Entries sharing a name or alias ("Gradient descent" in two chapters): labels and cards tell them apart.
+        namesakes: dict[str, set[str]] = {}
+        for found in names.values():
+            if isinstance(found, list) and len(found) > 1:
+                sharing = {term_id for term_id, _, _ in found}
+                for term_id in sharing if len(sharing) > 1 else ():
+                    namesakes.setdefault(term_id, set()).update(sharing - {term_id})
+        self._namesakes = {term_id: frozenset(others) for term_id, others in namesakes.items()}
+
+    def _entries(self, key: str) -> list[_Entry]:
+        """Return the (term id, name, is an alias) entries of a normalized key, own names first."""
+        found = self._names.get(key)
+        return [] if found is None else self._entries_of(found)
+
+    def _entries_of(self, found: str | _Entry | list[_Entry]) -> list[_Entry]:
+        """Unpack a `_names` value: a term id (its own name), one alias entry, or a list of entries."""
+        if isinstance(found, str):
+            return [(found, self.terms[found].term, False)]
+        return [found] if isinstance(found, tuple) else found
 
     # -- lookups ---------------------------------------------------------------------------------------
 
@@ -109,63 +268,142 @@ class Library:
         Names come before ids, and where entries share a name ("Bias": the neural-network term's alias and the
         fairness metric's name) the one in the earliest chapter wins: where a learner meets it first.
         """
-        found = self._names.get(normalize(name))
+        found = self._entries(normalize(name))
         if found:
-            return min((self.terms[term_id] for term_id, _ in found), key=self._reading_order)
+            return self.terms[min((term_id for term_id, _, _ in found), key=self._order.__getitem__)]
         return self.terms.get(name)
 
-    def _reading_order(self, term: Term) -> tuple[int, int]:
-        """Order terms as the packs present them: pack by pack, chapter by chapter."""
-        return (next(n for n, p in enumerate(self.packs) if p.id == term.pack), term.chapter)
-
     def fuzzy(self, query: str, limit: int = 25) -> list[NameMatch]:
-        """Rank terms by how well a name or alias matches `query`: exact, prefix, substring, words, then typos.
+        """Rank terms by how well a name or alias matches `query`: exact, prefix, word inside, words, then typos.
 
-        A query without letters or digits matches nothing.
+        Scores: 100 for the whole name; 90–99 for a completion (shorter ones first); 75–85 for a completion of a
+        later word of the name ("relu" in "Leaky ReLU"); 70–80 when every typed word starts a word of the name
+        ("grad desc"); up to 80 for a close spelling, which is looked for only when nothing else matched (a typo
+        leaves nothing to complete). Ties: own names before aliases, shorter names, then library order. A query
+        without letters or digits matches nothing.
         """
-        wanted = normalize(query)
+        runs = name_runs(query)
+        wanted = "".join(runs)
         if not wanted:
             return []
-        words = tokenize(query)
-        scored: dict[str, NameMatch] = {}
+        found: dict[str, _Found] = {}  # term id -> (score, through an alias, the name)
+        entries = self._entries
 
         def offer(key: str, score: float) -> None:
-            for term_id, name in self._names[key]:
-                best = scored.get(term_id)
+            for term_id, name, alias in entries(key):
+                best = found.get(term_id)
                 # Prefer the term's own name over an alias when both match equally well.
-                is_better = (
-                    best is None or score > best.score or (score == best.score and name == self.terms[term_id].term)
-                )
-                if is_better:
-                    scored[term_id] = NameMatch(self.terms[term_id], name, score)
+                if best is None or score > best[0] or (score == best[0] and best[1] and not alias):
+                    found[term_id] = (score, alias, name)
 
-        for key in self._name_keys:
-            if key == wanted:
-                offer(key, 100.0)
-            elif key.startswith(wanted):
-                # Shorter completions first: "relu" should rank ReLU above "Leaky ReLU" variants.
-                offer(key, 90.0 + 9.0 * len(wanted) / len(key))
-            elif wanted in key:
-                offer(key, 75.0 + 10.0 * len(wanted) / len(key))
-            elif len(words) > 1 and all(any(w.startswith(q) for w in self._name_words[key]) for q in words):
-                # Every typed word starts a word of the name: "grad desc" finds "Gradient descent".
+        if wanted in self._names:
+            offer(wanted, 100.0)
+        # Completions, shortest names first (score 90 + 9·typed/length): "relu" ranks ReLU above "ReLU6".
+        self._complete(wanted, limit, found, offer, tails=False)
+        if len(found) < limit:
+            # A later word of the name completed (75 + 10·typed/length): "relu" finds "Leaky ReLU".
+            self._complete(wanted, limit, found, offer, tails=True)
+        if len(runs) > 1 and (len(found) < limit or self._kth_score(found, limit) < 80.0):
+            self._abbreviation(runs, wanted, offer)
+        if not found and len(wanted) >= 3:
+            self._typos(runs, wanted, offer)
+        order, terms = self._order, self.terms
+        ranked = sorted(
+            found.items(),
+            key=lambda item: (-item[1][0], item[1][1], len(terms[item[0]].term), terms[item[0]].term, order[item[0]]),
+        )
+        return [NameMatch(terms[term_id], name, score) for term_id, (score, _, name) in ranked[:limit]]
+
+    @staticmethod
+    def _kth_score(found: dict[str, _Found], k: int) -> float:
+        scores = sorted((s for s, _, _ in found.values()), reverse=True)
+        return scores[k - 1] if len(scores) >= k else 0.0
+
+    def _complete(self, wanted: str, limit: int, found: dict[str, _Found], offer: _Offer, *, tails: bool) -> None:
+        """Offer names (or later words of names) that start with `wanted`, by length, until `limit` terms are found."""
+        base, span = (75.0, 10.0) if tails else (90.0, 9.0)
+        end = wanted + _AFTER
+        for length in range(len(wanted) + 1, len(self._by_length)):
+            if tails:
+                starts, keys = self._tails[length]
+            else:
+                starts = keys = self._by_length[length]
+            if not starts:
+                continue
+            i = bisect_left(starts, wanted)
+            if i == len(starts) or not starts[i].startswith(wanted):
+                continue
+            stop = min(bisect_left(starts, end, i), i + _EXTRA)
+            score = base + span * len(wanted) / length
+            for n in range(i, stop):
+                offer(keys[n], score)
+            if len(found) >= limit:
+                return
+
+    def _abbreviation(self, runs: list[str], wanted: str, offer: _Offer) -> None:
+        """Offer names in which every typed word starts a word (70 + 10·typed/length): "grad desc"."""
+        vocabulary = self._vocabulary
+        spans = []
+        for word in runs:
+            i = bisect_left(vocabulary, word)
+            spans.append((bisect_left(vocabulary, word + _AFTER, i) - i, i))
+        size, start = min(spans)
+        candidates: dict[str, None] = {}
+        for word in vocabulary[start : start + size]:
+            for key in self._word_names[word]:
+                candidates[key] = None
+            if len(candidates) >= _ABBREVIATION_CANDIDATES:
+                break
+        words_of = self._words_of
+        for key in candidates:
+            words = words_of.get(key) or (key,)
+            if all(any(w.startswith(typed) for w in words) for typed in runs):
                 offer(key, 70.0 + 10.0 * len(wanted) / len(key))
-        if len(wanted) >= 3:
-            # Typos. A name shorter than the query is compared whole only: inside "backpropogation" lies "gat"
-            # (GAT), which a partial comparison would rank as a near-perfect match.
-            for key in self._name_keys:
-                similarity = fuzz.ratio(wanted, key)
-                if len(key) >= len(wanted):
-                    similarity = max(similarity, fuzz.partial_ratio(wanted, key) * 0.95)
-                if similarity >= 72:
-                    offer(key, similarity * 0.8)
-        ranked = sorted(scored.values(), key=lambda m: (-m.score, len(m.term.term), m.term.term))
-        return ranked[:limit]
 
-    @cached_property
-    def _name_words(self) -> dict[str, set[str]]:
-        """Map each normalized name to the words of the names behind it (for multi-word queries)."""
-        return {key: {w for _, name in refs for w in tokenize(name)} for key, refs in self._names.items()}
+    def _typos(self, runs: list[str], wanted: str, offer: _Offer) -> None:
+        """Offer names spelled close to the query (up to 80): found through the words closest to the typed ones."""
+        hits: Counter[str] = Counter()
+        typed = [*runs, wanted] if len(runs) > 1 else runs
+        for n, word in enumerate(typed):
+            if len(word) < 3:
+                continue
+            # Words sharing the first or second letter at the first or second place: a few thousand, not all.
+            pools = [self._by_first.get(word[0], []), self._by_second.get(word[1], [])]
+            if word[1] != word[0]:
+                pools += [self._by_first.get(word[1], []), self._by_second.get(word[0], [])]
+            similar: set[str] = set()
+            for pool in pools:
+                close = process.extract(word, pool, scorer=fuzz.ratio, score_cutoff=70, limit=_TYPO_WORDS)
+                similar.update(w for w, _, _ in close)
+            if n == len(runs) - 1:
+                # The word being typed: close to the start of a longer word ("backpropog").
+                close = process.extract(word, pools[0], scorer=fuzz.partial_ratio, score_cutoff=80, limit=_TYPO_WORDS)
+                similar.update(w for w, _, _ in close if len(w) > len(word))
+            for similar_word in similar:
+                named = self._word_names.get(similar_word)
+                if named is None:
+                    hits[similar_word] += 1  # a whole name of several words
+                else:
+                    hits.update(named[:_TYPO_NAMES_PER_WORD])
+        candidates = [key for key, _ in hits.most_common(_TYPO_CANDIDATES)]
+        # Today's rule, in two passes of rapidfuzz over the candidates: the whole name compared, and a name
+        # longer than the query also partially. A name shorter than the query is compared whole only: inside
+        # "backpropogation" lies "gat" (GAT), which a partial comparison would rank as a near-perfect match.
+        similarity = dict.fromkeys(candidates, 0.0)
+        for key, score, _ in process.extract(wanted, candidates, scorer=fuzz.ratio, score_cutoff=72, limit=None):
+            similarity[key] = score
+        longer = [key for key in candidates if len(key) >= len(wanted)]
+        for key, score, _ in process.extract(
+            wanted, longer, scorer=fuzz.partial_ratio, score_cutoff=72 / 0.95, limit=None
+        ):
+            similarity[key] = max(similarity[key], score * 0.95)
+        for key, score in similarity.items():
+            if score >= 72:
+                offer(key, score * 0.8)
+
+    def namesakes(self, term_id: str) -> frozenset[str]:
+        """Return the other entries that share one of this entry's names or aliases."""
+        return self._namesakes.get(term_id, frozenset())
 
     def random_term(self, rng: random.Random, chapter: Chapter | None = None) -> Term:
         """Pick a random term, from one chapter or from all."""
@@ -173,67 +411,127 @@ class Library:
         return rng.choice(pool)
 
     def related_terms(self, term: Term, limit: int = 5) -> list[Term]:
-        """Return terms that this term's text names, then its chapter neighbours, up to `limit`."""
-        # Whole words only: a short name must not match inside a longer word ("GAN" in "organizations").
-        text = f" {' '.join(tokenize(f'{term.definition} {term.tip}'))} "
-        named = []
-        for phrase, term_id in self._phrases:
-            if term_id != term.id and (f" {phrase} " in text or f" {phrase}s " in text):
-                named.append(self.terms[term_id])
+        """Return terms that this term's text names (longer names first), then its chapter neighbours, up to `limit`.
+
+        Worked out on the first request for a term, from its own text alone, and kept.
+        """
+        related = self._related.get(term.id)
+        if related is None:
+            related = self._related[term.id] = self._find_related(term)
+        return [self.terms[i] for i in related[:limit]]
+
+    def _find_related(self, term: Term) -> tuple[str, ...]:
+        # Whole words only: a short name must not match inside a longer word ("GAN" in "organizations"); a name
+        # followed by "s" counts too ("GANs").
+        tokens = tokenize(f"{term.definition} {term.tip}")
+        phrases, sizes = self._phrases, self._phrase_sizes
+        named: set[str] = set()
+        for i in range(len(tokens)):
+            for size in sizes:
+                if i + size > len(tokens):
+                    break
+                gram = " ".join(tokens[i : i + size])
+                for form in (gram, gram[:-1]) if gram.endswith("s") else (gram,):
+                    ids = phrases.get(form)
+                    if ids is not None:
+                        named.update((ids,) if isinstance(ids, str) else ids)
+        named.discard(term.id)
+        order, terms = self._order, self.terms
+        out = sorted(named, key=lambda i: (-len(terms[i].term), order[i]))
         chapter = self.chapter_of(term)
         pos = chapter.term_ids.index(term.id)
-        neighbours = [self.terms[i] for i in chapter.term_ids[max(0, pos - 1) : pos + 2] if i != term.id]
-        out: list[Term] = []
-        for candidate in sorted(named, key=lambda t: -len(t.term)) + neighbours:
-            if candidate.id not in {t.id for t in out} and len(out) < limit:
-                out.append(candidate)
-        return out
+        out += [i for i in chapter.term_ids[max(0, pos - 1) : pos + 2] if i != term.id and i not in named]
+        return tuple(out)
 
     # -- full-text search ------------------------------------------------------------------------------
 
-    def _build_search_index(self) -> None:
-        """Index every token of every field as (document, field) postings for TF-IDF ranking."""
-        self._postings: dict[str, list[tuple[int, str, int]]] = defaultdict(list)
-        self._docs: list[tuple[str, str, str]] = []  # (kind, id, title)
-        for term in self.terms.values():
-            fields = {
-                "term": term.term,
-                "alias": " ".join(term.aliases),
-                "definition": term.definition,
-                "tip": term.tip,
-            }
-            self._add_doc(("term", term.id, term.term), fields)
-        for q in self.questions.values():
-            self._add_doc(("question", q.id, q.text), {"question": q.text, "key point": " ".join(q.key_points)})
+    def build_search_index(self) -> None:
+        """Build the full-text index unless it is built already; a caller during the build waits for it."""
+        if self._search_built:
+            return
+        with self._search_lock:
+            if not self._search_built:
+                self._build_search_index()
+                self._search_built = True
 
-    def _add_doc(self, doc: tuple[str, str, str], fields: dict[str, str]) -> None:
-        number = len(self._docs)
-        self._docs.append(doc)
-        for field, text in fields.items():
-            for token, count in Counter(tokenize(text)).items():
-                self._postings[token].append((number, field, count))
+    def _build_search_index(self) -> None:
+        """Index every word of every field as packed (document, field, count) postings for TF-IDF ranking."""
+        postings: dict[str, array] = {}
+        docs: list[tuple[str, str, str]] = []  # (kind, id, title)
+        term_fields = (_FIELD_NUMBER["term"], _FIELD_NUMBER["alias"], _FIELD_NUMBER["definition"], _FIELD_NUMBER["tip"])
+        question_fields = (_FIELD_NUMBER["question"], _FIELD_NUMBER["key point"])
+        rows: list[tuple[tuple[int, ...], tuple[str, ...]]] = []
+        for term in self.terms.values():
+            docs.append(("term", term.id, term.term))
+            rows.append((term_fields, (term.term, " ".join(term.aliases), term.definition, term.tip)))
+        for q in self.questions.values():
+            docs.append(("question", q.id, q.text))
+            rows.append((question_fields, (q.text, " ".join(q.key_points))))
+        get = postings.get
+        code = "I" if len(rows) < 1 << (32 - _DOC_SHIFT) else "Q"  # 4 bytes a posting while that is enough
+        for doc, (fields, texts) in enumerate(rows):
+            for field, text in zip(fields, texts, strict=True):
+                tokens = tokenize(text)
+                if not tokens:
+                    continue
+                base = doc << _DOC_SHIFT | field << _FIELD_SHIFT
+                if len(set(tokens)) == len(tokens):
+                    once = base | 1
+                    for token in tokens:
+                        found = get(token)
+                        if found is None:
+                            postings[token] = array(code, (once,))
+                        else:
+                            found.append(once)
+                    continue
+                for token, count in Counter(tokens).items():
+                    posting = base | min(count, _COUNT_MASK)
+                    found = get(token)
+                    if found is None:
+                        postings[token] = array(code, (posting,))
+                    else:
+                        found.append(posting)
+        # Long postings: their documents counted now, and their entries in the weightiest fields kept apart.
+        frequency: dict[str, int] = {}
+        weighty: dict[str, array] = {}
+        for token, found in postings.items():
+            if len(found) > _POSTINGS_READ:
+                frequency[token] = len({p >> _DOC_SHIFT for p in found})
+                weighty[token] = array(code, [p for p in found if (p >> _FIELD_SHIFT) & 0xF in _WEIGHTY_FIELDS])
+        self._weighty = weighty
+        self._frequency = frequency
+        self._postings = postings
+        self._docs = docs
 
     def search(self, query: str, limit: int = 10) -> list[SearchHit]:
         """Rank terms and questions by TF-IDF over their fields; a whole-name match ranks first."""
-        scores: dict[int, float] = defaultdict(float)
-        best_field: dict[int, tuple[float, str]] = {}
+        self.build_search_index()
+        scores: dict[int, float] = {}
+        best_field: dict[int, tuple[float, int]] = {}
         total = len(self._docs)
         words = list(dict.fromkeys(tokenize(query)))
         # Question words ("what is the …") match most questions and drown the word that matters; they count
-        # only when the query has nothing else.
+        # only when the query has nothing else. So do words found nearly everywhere in a large library.
         words = [w for w in words if w not in _STOP_WORDS] or words
         for token in words:
             # A query word also finds its singular or plural ("embedding" ↔ "embeddings"), a little weaker.
-            gains: dict[tuple[int, str], float] = {}
+            gains: dict[int, float] = {}  # document << 4 | field -> gain
             for variant, weight in self._variants(token):
                 postings = self._postings[variant]
-                idf = math.log(1 + total / len({doc for doc, _, _ in postings}))
-                for doc, field, count in postings:
-                    gain = weight * idf * _FIELD_WEIGHTS[field] * (1 + math.log(count))
-                    gains[doc, field] = max(gain, gains.get((doc, field), 0.0))
-            for (doc, field), gain in gains.items():
-                scores[doc] += gain
-                if gain > best_field.get(doc, (0.0, ""))[0]:
+                frequency = self._frequency.get(variant) or len({p >> _DOC_SHIFT for p in postings})
+                idf = math.log(1 + total / frequency)
+                scale = weight * idf
+                if len(postings) > _POSTINGS_READ:
+                    postings = self._weighty[variant][:_POSTINGS_READ] + postings[:_POSTINGS_READ]
+                for p in postings:
+                    gain = scale * _WEIGHT_OF_FIELD[(p >> _FIELD_SHIFT) & 0xF] * _ONE_PLUS_LOG[p & _COUNT_MASK]
+                    slot = p >> _FIELD_SHIFT  # document << 4 | field
+                    if gain > gains.get(slot, 0.0):
+                        gains[slot] = gain
+            for slot, gain in gains.items():
+                doc, field = slot >> 4, slot & 0xF
+                scores[doc] = scores.get(doc, 0.0) + gain
+                if gain > best_field.get(doc, (0.0, 0))[0]:
                     best_field[doc] = (gain, field)
         exact = self.lookup(query)
         hits = []
@@ -241,7 +539,7 @@ class Library:
             kind, doc_id, title = self._docs[doc]
             if exact is not None and kind == "term" and doc_id == exact.id:
                 score += 1000.0
-            hits.append(SearchHit(kind, doc_id, title, best_field[doc][1], round(score, 3)))
+            hits.append(SearchHit(kind, doc_id, title, _FIELDS[best_field[doc][1]], round(score, 3)))
         hits.sort(key=lambda h: (-h.score, h.title))
         return hits[:limit]
 

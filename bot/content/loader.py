@@ -7,6 +7,11 @@ together in one `ContentError`, so a pack author sees all of them at once.
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import hashlib
+import json
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -47,6 +52,8 @@ RELATION_FIELDS = ("same_as", "broader", "confusable")
 _KIND_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
 # libyaml's safe loader when PyYAML was built with it (several times faster at start-up), else the pure one.
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# What a cached parse depends on besides the file's bytes (see _parse_cached).
+_CACHE_SALT = f"interview-bot content cache 1; PyYAML {yaml.__version__} {_SAFE_LOADER.__name__}\n".encode()
 
 
 def _kind(value: Any) -> str:
@@ -92,11 +99,38 @@ class ContentError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+def _parse_cached(path: Path, cache_dir: Path) -> Any:
+    """Parse a YAML file through a cache of its parsed data as JSON, keyed by a hash of the file's bytes.
+
+    PyYAML builds every value in Python: a 50,000-term pack takes seconds to parse, its JSON a tenth of a
+    second. The cache holds one entry per file path (rewritten when the file changes) and only data that JSON
+    gives back exactly; any problem with it means parsing the file as usual.
+    """
+    raw = path.read_bytes()
+    digest = hashlib.sha256(_CACHE_SALT + raw).hexdigest()
+    entry = cache_dir / (hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:32] + ".json")
+    with contextlib.suppress(OSError, ValueError):
+        stored, _, body = entry.read_text(encoding="utf-8").partition("\n")
+        if stored == digest:
+            return json.loads(body)
+    data = yaml.load(raw.decode("utf-8"), Loader=_SAFE_LOADER)
+    with contextlib.suppress(OSError, TypeError, ValueError):
+        body = json.dumps(data, ensure_ascii=False)
+        if json.loads(body) == data:  # dates, binary, sets, keys that are not text: not cached
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            # Written aside and renamed: a reader (another process starting) sees the old entry or the new one.
+            partial = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
+            partial.write_text(f"{digest}\n{body}", encoding="utf-8")
+            os.replace(partial, entry)
+    return data
+
+
 class _Reader:
     """Collects problems while reading typed fields out of YAML mappings."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache_dir: Path | None = None) -> None:
         self.problems: list[Problem] = []
+        self.cache_dir = cache_dir
         self.term_files: dict[str, Path] = {}  # where each term id was first read, for problems found later
         # Every id read, in order, with its kind and its file (for duplicates across files and packs).
         self.ids: list[tuple[str, str, Path]] = []
@@ -117,7 +151,10 @@ class _Reader:
     def read_mapping(self, path: Path) -> dict | None:
         """Parse a YAML file that must hold a mapping; on any failure record exactly one problem and return None."""
         try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+            if self.cache_dir is None:
+                data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+            else:
+                data = _parse_cached(path, self.cache_dir)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -136,6 +173,10 @@ class _Reader:
 
     def text(self, data: dict, key: str, file: Path, entry: str, limit: int, *, required: bool = True) -> str:
         value = data.get(key)
+        if type(value) is str:  # the usual case, first: start-up reads several of these per term
+            value = value.strip()
+            if value and len(value) <= limit:
+                return value
         if value is None:
             if required:
                 self.problem(file, entry, f"missing field '{key}'")
@@ -153,8 +194,10 @@ class _Reader:
     def text_list(
         self, data: dict, key: str, file: Path, entry: str, limit: int, *, minimum: int = 0, maximum: int = 99
     ) -> tuple[str, ...]:
-        value = data.get(key, [])
+        value = data.get(key)
         if value is None:
+            if not minimum:
+                return ()  # the usual case, first: most terms leave most lists out
             value = []
         if not isinstance(value, list):
             self.problem(file, entry, f"field '{key}' must be a list, not {_kind(value)}")
@@ -318,6 +361,8 @@ def _read_term_kinds(entry: dict, label: str, path: Path, kinds: set[str] | None
     value = entry.get("kind")
     if value is None:
         return ()
+    if type(value) is str and kinds is not None and value in kinds:
+        return (value,)  # the usual case, first
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
         reader.problem(
@@ -455,6 +500,8 @@ def _check_relations(packs: list[tuple[Path, Pack]], reader: _Reader) -> None:
     terms = {t.id: t for _, pack in packs for t in pack.terms}
     declared: dict[str, dict[frozenset[str], str]] = {field: {} for field in RELATION_FIELDS}
     for term in terms.values():
+        if not (term.confusable or term.same_as or term.broader):
+            continue
         path = reader.term_files.get(term.id, Path())
         for field in RELATION_FIELDS:
             for ref in getattr(term, field):
@@ -472,10 +519,14 @@ def _check_relations(packs: list[tuple[Path, Pack]], reader: _Reader) -> None:
                 ref = next(iter(pair - {owner}))
                 message = f"'{ref}' is both {field} and {other}: a pair is one concept, nested or confusable"
                 reader.problem(reader.term_files.get(owner, Path()), owner, message)
-    relations = Relations(terms.values())
-    for term in terms.values():
-        if term.quiz_prompt:
-            leaks = giveaways(term.quiz_prompt, relations.names(term.id))
+    for _, pack in packs:
+        prompted = [term for term in pack.terms if term.quiz_prompt]
+        if not prompted:
+            continue  # a pack without prompts (a large generated one, say) costs nothing here
+        # Checked against the names of each concept within its own pack; `content audit` checks all packs at once.
+        own = Relations(pack.terms)
+        for term in prompted:
+            leaks = giveaways(term.quiz_prompt, own.names(term.id))
             if leaks:
                 names = ", ".join(f"'{leak}'" for leak in leaks)
                 path = reader.term_files.get(term.id, Path())
@@ -499,9 +550,12 @@ def _place_questions(packs: list[tuple[Path, Pack]]) -> list[Pack]:
     return placed
 
 
-def load_packs(directories: Iterable[Path]) -> list[Pack]:
-    """Read and validate every pack directory; raise `ContentError` listing all problems if any."""
-    reader = _Reader()
+def load_packs(directories: Iterable[Path], *, cache_dir: Path | None = None) -> list[Pack]:
+    """Read and validate every pack directory; raise `ContentError` listing all problems if any.
+
+    With a `cache_dir`, parsed files are cached there (see `_parse_cached`): the same checks run either way.
+    """
+    reader = _Reader(cache_dir)
     packs: list[tuple[Path, Pack]] = []
     for directory in directories:
         directory = Path(directory)
@@ -518,9 +572,22 @@ def load_packs(directories: Iterable[Path]) -> list[Pack]:
     return _place_questions(packs)
 
 
-def load_library(directories: Iterable[Path]) -> Library:
-    """Load, validate and index the packs in `directories`."""
-    return Library(load_packs(directories))
+def load_library(directories: Iterable[Path], *, cache_dir: Path | None = None) -> Library:
+    """Load, validate and index the packs in `directories` (parsed files cached in `cache_dir`, if given).
+
+    The content stays in memory as long as the process: the garbage collector is paused while it is built, and
+    what exists then is frozen out of later collections, which would otherwise walk every term and index entry
+    again and again, each time pausing the event loop (for hundreds of milliseconds with a large pack).
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        library = Library(load_packs(directories, cache_dir=cache_dir))
+    finally:
+        if collecting:
+            gc.enable()
+    gc.freeze()
+    return library
 
 
 def pack_directories(roots: Iterable[Path]) -> list[Path]:

@@ -63,8 +63,11 @@ def is_code(word: str) -> bool:
     return any(ch.isdigit() for ch in word) or _uppers(word) >= 2
 
 
+@lru_cache(maxsize=65536)
 def is_acronym(word: str) -> bool:
     """Tell whether a word is an abbreviation: two capitals or more and no more lower-case letters than capitals."""
+    if word.islower():
+        return False  # the usual word, first
     word = word[:-1] if word.endswith("s") and len(word) > 2 else word
     lowers = sum(ch.islower() for ch in word)
     return word.isalnum() and _uppers(word) >= 2 and lowers <= _uppers(word)
@@ -81,15 +84,30 @@ def word_key(word: str) -> str:
     return _STEMMER.stemWord(_fold(word))
 
 
+def split_words(text: str) -> list[str]:
+    """Return a text's words as written ("mini-batch" is two, "model's" one), as `tokens` finds them."""
+    return _WORD.findall(text)
+
+
+def word_keys(text: str) -> tuple[str, ...]:
+    """Return the keys of a text's words, as `tokens` gives them, without building tokens (a lighter read)."""
+    return tuple(map(word_key, _WORD.findall(text)))
+
+
 @lru_cache(maxsize=16384)
 def tokens(text: str) -> tuple[Token, ...]:
     """Split a text into its words ("mini-batch" is two, "model's" one), each with its key."""
     return tuple(
-        Token(m.start(), m.end(), m.group(), word_key(m.group()), normalize(m.group()), is_acronym(m.group()))
+        Token(m.start(), m.end(), word, word_key(word), _folded(word), is_acronym(word))
         for m in _WORD.finditer(text)
+        for word in (m.group(),)
     )
 
 
+_folded = lru_cache(maxsize=65536)(normalize)  # a word's normalize(), which tokens() asks for every word it reads
+
+
+@lru_cache(maxsize=65536)
 def _letters(word: str) -> str:
     """Return what a word contributes to an acronym: its first letter, or a number whole ("16" in BF16)."""
     folded = _fold(word)
@@ -98,21 +116,21 @@ def _letters(word: str) -> str:
 
 def initialisms(name: str) -> set[str]:
     """Return the acronyms a multi-word name may be shortened to ("Mixture of experts" → {"moe", "me"})."""
-    words = [t.text for t in tokens(name)]
-    if len(words) < 2:
+    found = split_words(name)
+    if len(found) < 2:
         return set()
-    every = "".join(_letters(w) for w in words)
-    content = "".join(_letters(w) for w in words if _fold(w) not in STOP_WORDS)
+    every = "".join(_letters(w) for w in found)
+    content = "".join(_letters(w) for w in found if _fold(w) not in STOP_WORDS)
     return {form for form in (every, content) if len(form) >= 2}
 
 
 def acronym_letters(name: str) -> str | None:
     """Return the letters of a one-word abbreviation ("LoRA" → "lra", "BF16" → "bf16"), else None."""
-    words = tokens(name)
-    if len(words) != 1 or not is_acronym(words[0].text):
+    found = split_words(name)
+    if len(found) != 1 or not is_acronym(found[0]):
         return None
     # Capitals and numbers spell the acronym; lower-case letters inside it ("LoRA", a plural "s") do not.
-    letters = "".join(re.findall(r"[A-Z]|[0-9]+", words[0].text))
+    letters = "".join(re.findall(r"[A-Z]|[0-9]+", found[0]))
     return _fold(letters) if len(letters) >= 2 else None
 
 
@@ -149,12 +167,13 @@ def _expand(rest: str, words: Sequence[Token], at: int) -> int | None:
     return None
 
 
-def says(text: str, name: str) -> bool:
-    """Tell whether `text` holds `name` as whole words, inflections allowed ("Mean squared errors")."""
-    phrase = [t.key for t in tokens(name)]
-    keys = [t.key for t in tokens(text)]
+def contains(keys: Sequence[str], phrase: Sequence[str]) -> bool:
+    """Tell whether the word keys `phrase` occur together, in order, in the word keys `keys` (never when empty)."""
     size = len(phrase)
-    return bool(phrase) and any(keys[i : i + size] == phrase for i in range(len(keys) - size + 1))
+    if not size:
+        return False
+    first = phrase[0]
+    return any(keys[i] == first and tuple(keys[i : i + size]) == tuple(phrase) for i in range(len(keys) - size + 1))
 
 
 @dataclass(frozen=True, slots=True)

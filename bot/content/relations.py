@@ -8,6 +8,7 @@ and an abbreviation beside its expansion (MSE and Mean squared error). Built onc
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 from bot.content.index import Library
 from bot.content.models import Term
-from bot.content.names import Names, acronym_letters, initialisms, says
+from bot.content.names import Names, acronym_letters, contains, initialisms, word_keys
 from bot.content.text import normalize
 
 
@@ -78,16 +79,6 @@ class Relations:
             for kind in term.kinds:
                 self._by_kind[kind].append(term.id)
         self._names: dict[str, Names] = {}
-        # Entries one of whose names is another entry's name ("Gradient descent" in two chapters, "Bias" as the
-        # neural-network term's alias and the fairness term's name): lookups and labels must tell them apart.
-        by_name: dict[str, set[str]] = defaultdict(set)
-        for term in self.terms.values():
-            for name in (term.term, *term.aliases):
-                by_name[normalize(name)].add(term.id)
-        self._namesakes = {
-            i: frozenset(other for name in (t.term, *t.aliases) for other in by_name[normalize(name)]) - {i}
-            for i, t in self.terms.items()
-        }
 
     @classmethod
     def of_library(cls, library: Library) -> Relations:
@@ -102,32 +93,49 @@ class Relations:
         by_initials: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for term in self.terms.values():
             for name in (term.term, *term.aliases):
-                if normalize(name):
-                    by_name[normalize(name)].append((term.id, name))
+                key = normalize(name)
+                if key:
+                    by_name[key].append((term.id, name))
                 for short in initialisms(name):
                     by_initials[short].append((term.id, name))
         for refs in by_name.values():
             first_id, first_name = refs[0]
             pairs += [(first_id, i, f"both are named “{first_name}”") for i, _ in refs[1:] if i != first_id]
+        # An abbreviation and a name with its initials. Initials alone mislead (MSE fits "Multimodal search
+        # engine", GAN "Graph attention networks"): the pair counts when the abbreviation's entry spells the
+        # expansion out ("MSE: Mean squared error for regression") or the expansion's entry uses the
+        # abbreviation (alias "MSE loss"). Each entry's texts (definition, aliases) are read into word keys once,
+        # with the set of those keys to rule most candidates out at once: a large pack has thousands of names
+        # per pair of initials.
+        texts: dict[str, tuple[frozenset[str], tuple[tuple[str, ...], ...]]] = {}
+
+        def keys_of(term: Term) -> tuple[frozenset[str], tuple[tuple[str, ...], ...]]:
+            found = texts.get(term.id)
+            if found is None:
+                keys = tuple(map(word_keys, (term.definition, *term.aliases)))
+                found = texts[term.id] = (frozenset(k for text in keys for k in text), keys)
+            return found
+
+        phrases: dict[str, tuple[str, ...]] = {}
         for term in self.terms.values():
             for name in (term.term, *term.aliases):
                 letters = acronym_letters(name)
-                for other_id, expansion in by_initials.get(letters or "", []):
-                    if other_id != term.id and self._spelled_out(term, name, self.terms[other_id], expansion):
+                if letters is None or letters not in by_initials:
+                    continue
+                (acronym,) = word_keys(name)
+                short_words, short_texts = keys_of(term)
+                for other_id, expansion in by_initials[letters]:
+                    if other_id == term.id:
+                        continue
+                    # Either entry says so: the abbreviation's spells the expansion out, or the other uses it.
+                    long_words, _ = keys_of(self.terms[other_id])
+                    phrase = phrases.get(expansion)
+                    if phrase is None:
+                        phrase = phrases[expansion] = word_keys(expansion)
+                    spelled = short_words.issuperset(phrase) and any(contains(keys, phrase) for keys in short_texts)
+                    if spelled or acronym in long_words:
                         pairs.append((term.id, other_id, f"“{name}” abbreviates “{expansion}”"))
         return pairs
-
-    @staticmethod
-    def _spelled_out(short: Term, acronym: str, long: Term, expansion: str) -> bool:
-        """Tell whether either entry says the acronym stands for the expansion, not only that the initials fit.
-
-        Initials alone mislead: MSE fits "Multimodal search engine" and GAN "Graph attention networks". The
-        pair counts when the abbreviation's entry spells the expansion out ("MSE: Mean squared error for
-        regression") or the expansion's entry uses the abbreviation ("Mean squared error", alias "MSE loss").
-        """
-        if any(says(text, expansion) for text in (short.definition, *short.aliases)):
-            return True
-        return any(says(text, acronym) for text in (long.definition, *long.aliases))
 
     def _close_broader(self) -> dict[str, frozenset[str]]:
         """Map each concept (by its root id) to every concept wider than it, directly or through others."""
@@ -165,10 +173,6 @@ class Relations:
         return out
 
     # -- lookups ---------------------------------------------------------------------------------------
-
-    def namesakes(self, term_id: str) -> frozenset[str]:
-        """Return the other entries that share one of this entry's names or aliases."""
-        return self._namesakes.get(term_id, frozenset())
 
     def concept(self, term_id: str) -> frozenset[str]:
         """Return the ids of every entry naming the same concept as `term_id`, itself included."""
@@ -218,11 +222,19 @@ class Relations:
 
 
 _BUILT: weakref.WeakKeyDictionary[Library, Relations] = weakref.WeakKeyDictionary()
+_BUILDING = threading.Lock()
 
 
 def relations(library: Library) -> Relations:
-    """Return the relations of a library's terms, built on first use and kept as long as the library."""
+    """Return the relations of a library's terms, built on first use and kept as long as the library.
+
+    The bot builds them in a thread at start-up (seconds for a 50,000-term pack, see `bot.core.choices.warm_up`);
+    a caller meanwhile waits for that build instead of starting its own.
+    """
     found = _BUILT.get(library)
     if found is None:
-        found = _BUILT[library] = Relations.of_library(library)
+        with _BUILDING:
+            found = _BUILT.get(library)
+            if found is None:
+                found = _BUILT[library] = Relations.of_library(library)
     return found

@@ -52,21 +52,22 @@ def latex_to_text(text: str) -> str:
 
 
 _NOT_KEPT_ASCII = re.compile(r"[^a-z0-9+#]+")
+_RUN_ASCII = re.compile(r"[a-z0-9+#]+")
+_TOKEN_ASCII = re.compile(r"[a-z0-9]+(?:[-+][a-z0-9]+)*")
+# In folded text (see _fold_any) everything but letters, marks, digits, "+", "#" and "-" is a space.
+_TOKEN_ANY = re.compile(r"[^\s+#-]+(?:[-+][^\s+#-]+)*")
 
 
 def _is_latin(char: str) -> bool:
     return char.isascii() or unicodedata.name(char, "").startswith("LATIN ")
 
 
-def normalize(text: str) -> str:
-    """Fold what lookups ignore, so that names match their variants ("Back-Prop" ≈ "backprop", "Naïve" ≈ "naive").
+def _fold_any(text: str) -> str:
+    """Fold text of any script as normalize() does, but put a space where it drops a character ("-" stays).
 
-    Case is folded, compatibility forms (NFKC: full-width letters, ligatures, superscripts) too, and
-    accents on Latin letters; spacing and punctuation go. Letters, marks and digits of every script stay
-    (Cyrillic "й" is not "и"), as do "+" and "#" ("C++", "C#").
+    Case is folded, compatibility forms (NFKC: full-width letters, ligatures, superscripts) too, and accents
+    on Latin letters. Letters, marks and digits of every script stay (Cyrillic "й" is not "и").
     """
-    if text.isascii():
-        return _NOT_KEPT_ASCII.sub("", text.casefold())
     kept = []
     latin = False
     for char in unicodedata.normalize("NFKD", text):
@@ -77,7 +78,30 @@ def normalize(text: str) -> str:
             latin = _is_latin(char)
         kept.append(char)
     folded = unicodedata.normalize("NFKC", "".join(kept).casefold())
-    return "".join(c for c in folded if c in "+#" or unicodedata.category(c)[0] in "LMN")
+    return "".join(c if c in "+#-" or unicodedata.category(c)[0] in "LMN" else " " for c in folded)
+
+
+def name_runs(text: str) -> list[str]:
+    """Split a name into the runs of characters normalize() keeps: their concatenation is its normalized form.
+
+    "Leaky ReLU" → ["leaky", "relu"], "C++ (lang)" → ["c++", "lang"]; the lookup index completes a later word of
+    a name from these.
+    """
+    if text.isascii():
+        return _RUN_ASCII.findall(text.lower())
+    return _fold_any(text).replace("-", " ").split()
+
+
+def normalize(text: str) -> str:
+    """Fold what lookups ignore, so that names match their variants ("Back-Prop" ≈ "backprop", "Naïve" ≈ "naive").
+
+    Case is folded, compatibility forms (NFKC: full-width letters, ligatures, superscripts) too, and
+    accents on Latin letters; spacing and punctuation go. Letters, marks and digits of every script stay
+    (Cyrillic "й" is not "и"), as do "+" and "#" ("C++", "C#").
+    """
+    if text.isascii():
+        return _NOT_KEPT_ASCII.sub("", text.lower())
+    return "".join(name_runs(text))
 
 
 def slugify(text: str) -> str:
@@ -88,9 +112,13 @@ def slugify(text: str) -> str:
 
 
 def tokenize(text: str) -> list[str]:
-    """Split text into lowercase word tokens for full-text search."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
-    return re.findall(r"[a-z0-9]+(?:[-+][a-z0-9]+)*", folded)
+    """Split text into lowercase word tokens for full-text search ("Leaky-ReLU's" → ["leaky-relu", "s"]).
+
+    Folded as normalize() folds, so words of every script are tokens; "-" and "+" inside a word keep it whole.
+    """
+    if text.isascii():
+        return _TOKEN_ASCII.findall(text.lower())
+    return _TOKEN_ANY.findall(_fold_any(text))
 
 
 def plural(count: int, word: str, plural_form: str | None = None) -> str:

@@ -19,6 +19,7 @@ through `make_question`, so what the audit measures is what members see. Its rul
 from __future__ import annotations
 
 import random
+import threading
 import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -133,6 +134,7 @@ class _Builder:
         self._readings: dict[str, str] = {}
         self._named: dict[tuple[str, str], bool] = {}
         self._ranked: dict[str, tuple[list[Term], list[Term]]] = {}
+        self.askable: dict[tuple[str | None, tuple[Mode, ...]], tuple[Term, ...]] = {}  # see `quiz_terms`
         chapters: dict[str, list[Chapter]] = defaultdict(list)
         for chapter in library.chapters.values():
             chapters[chapter.pack].append(chapter)
@@ -298,11 +300,30 @@ def _room(pool: list[Term], pick: Term, test: Callable[[Term, list[Term]], bool]
 _BUILDERS: weakref.WeakKeyDictionary[Library, _Builder] = weakref.WeakKeyDictionary()
 
 
+_BUILDING = threading.Lock()
+
+
 def _builder(library: Library) -> _Builder:
     found = _BUILDERS.get(library)
     if found is None:
-        found = _BUILDERS[library] = _Builder(library)
+        with _BUILDING:  # `warm_up` may be building it in a thread
+            found = _BUILDERS.get(library)
+            if found is None:
+                found = _BUILDERS[library] = _Builder(library)
     return found
+
+
+def warm_up(library: Library) -> None:
+    """Work out ahead what lookups and quizzes need but start-up does not, so that no member waits for it.
+
+    The full-text index, the relations between terms and every term's quiz text (which tells the terms a quiz
+    may ask about): a fraction of a second for the bundled pack, seconds for a 50,000-term one. The bot runs
+    this in a thread while it connects (see `bot.runner`); whatever asks meanwhile gets the same results.
+    """
+    library.build_search_index()
+    builder = _builder(library)
+    for term in library.terms.values():
+        builder.text(term)
 
 
 # -- the public API --------------------------------------------------------------------------------------
@@ -334,10 +355,17 @@ def quiz_terms(library: Library, chapter: Chapter | None, modes: Iterable[Mode] 
     When not one term of the chapter qualifies, all of them are returned: a question with a hard prompt is
     better than none, and `content audit` names every such term.
     """
-    pool = library.terms_in(chapter) if chapter else list(library.terms.values())
     wanted = tuple(modes)
-    fit = [t for t in pool if all(eligible(library, t, m) for m in wanted)]
-    return fit or pool
+    # Kept per chapter and modes: the content never changes while the bot runs, and for all chapters of a large
+    # pack the filter alone reads tens of thousands of quiz texts.
+    known = _builder(library).askable
+    key = (chapter.key if chapter else None, wanted)
+    found = known.get(key)
+    if found is None:
+        pool = library.terms_in(chapter) if chapter else list(library.terms.values())
+        fit = [t for t in pool if all(eligible(library, t, m) for m in wanted)]
+        found = known[key] = tuple(fit or pool)
+    return list(found)
 
 
 def pick_distractors(

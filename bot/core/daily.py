@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import random
 import re
+import weakref
 import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -86,11 +87,27 @@ def parse_chapters(library: Library, text: str | None) -> tuple[str, ...]:
 # -- the question pool and its cycle ----------------------------------------------------------------------
 
 
+_POOLS: weakref.WeakKeyDictionary[Library, dict[tuple[Kind, tuple[str, ...]], tuple[str, ...]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def build_pool(library: Library, kind: Kind, chapters: Sequence[str]) -> list[str]:
     """Return the channel's question pool as sorted item keys (`term:<id>`, `question:<id>`).
 
-    "mixed" pools terms and open questions together, so each comes up in proportion to its count.
+    "mixed" pools terms and open questions together, so each comes up in proportion to its count. Kept per
+    library and settings: every post asks for its channel's pool, and all chapters of a large pack make one of
+    tens of thousands of items.
     """
+    pools = _POOLS.setdefault(library, {})
+    key = (kind, tuple(chapters))
+    found = pools.get(key)
+    if found is None:
+        found = pools[key] = tuple(_build_pool(library, kind, chapters))
+    return list(found)
+
+
+def _build_pool(library: Library, kind: Kind, chapters: Sequence[str]) -> list[str]:
     selected: list[Chapter | None] = [library.chapters[k] for k in chapters if k in library.chapters] or [None]
     items: set[str] = set()
     if kind in ("definitions", "mixed"):

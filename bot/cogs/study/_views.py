@@ -19,7 +19,6 @@ from bot.cogs.quiz.solo import start_chapter_quiz
 from bot.cogs.study import _render as render
 from bot.content.index import Library
 from bot.content.models import Chapter, Question, Term
-from bot.content.relations import relations
 from bot.content.text import truncate
 from bot.core.errors import BotError, UnknownChapter, UnknownTerm
 from bot.ui import Limit, PersistentButton, PersistentSelect, chapter_label, persistent_view, term_label
@@ -260,7 +259,7 @@ def term_screen(library: Library, term: Term, *, public: bool = False, another: 
     """Show a term card with its related terms, its chapter, and Share (and Another for /random)."""
     view = persistent_view()
     # An entry that shares a name with this one ("Bias" the fairness metric, from "Biases") is one click away.
-    namesakes = [library.terms[i] for i in sorted(relations(library).namesakes(term.id))]
+    namesakes = [library.terms[i] for i in sorted(library.namesakes(term.id))]
     related = [t for t in library.related_terms(term, limit=5) if t not in namesakes]
     _open_terms(view, library, [*namesakes, *related], row=0)
     chapter = library.chapter_of(term)
