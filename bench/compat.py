@@ -92,15 +92,17 @@ def define_answer() -> Callable[[Any, str], Any]:
 
 
 def settle(library: Any) -> None:
-    """Build what the content builds after start-up (full-text index, term relations), as the bot would soon.
+    """Build what the content builds after start-up (full-text index, term relations, quiz texts), as the bot would.
 
-    `bot.content.loader.warm_up` where it exists (the bot runs it in a thread while it connects); before it, a
-    search, which waited for the index built in the background.
+    The `warm_up` the runner uses (it runs it in a thread while the bot connects), wherever it lives; before
+    there was one, a search, which waited for the index built in the background.
     """
+    from bot import runner
     from bot.content import loader
 
-    if hasattr(loader, "warm_up"):
-        loader.warm_up(library)
+    warm_up = getattr(runner, "warm_up", None) or getattr(loader, "warm_up", None)
+    if warm_up is not None:
+        warm_up(library)
     else:
         library.search("settle")
 
