@@ -1,0 +1,1 @@
+"""The benchmark suite (`python -m bench`) and the stand-alone benchmarks beside it."""
