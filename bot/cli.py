@@ -37,6 +37,16 @@ def version() -> str:
         return "unknown"
 
 
+def load_content(config: Config) -> Library:
+    """Load the configured packs for `run`: parsed files cached beside the database, quiz prompts left unread.
+
+    A large pack's YAML takes seconds to parse, its cached form a fraction of that. Whether a quiz prompt names
+    its own term is checked by `content check`; the running bot masks those names like any other, and logs the
+    prompts with too little left once masked while it warms up.
+    """
+    return load_library(content_roots(config), cache_dir=config.content_cache_dir, check_prompts=False)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="interview-bot", description=__doc__)
     parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
@@ -192,8 +202,7 @@ def _copy(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     token = read_token()
-    # Parsed files are cached: a large pack's YAML takes seconds to parse, its cached form a fraction of that.
-    library = load_library(content_roots(config), cache_dir=config.content_cache_dir)
+    library = load_content(config)
     from bot.runner import run  # imported late: `content` commands need no Discord client
 
     return run(config, token, library)

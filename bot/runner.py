@@ -115,8 +115,15 @@ async def settle(bot: discord.Client, library: Library) -> None:
     again and again, each time pausing the event loop (a tenth of a second or more under load).
     """
     started = time.perf_counter()
-    await asyncio.to_thread(warm_up, library)
+    unusable = await asyncio.to_thread(warm_up, library)
     log.info("content warmed up in %.1f s: full-text search and quiz texts ready", time.perf_counter() - started)
+    if unusable:
+        log.warning(
+            "%d quiz prompt(s) read too little once their term's names are masked, so quizzes leave those terms "
+            "out (%s); `interview-bot content check` says what to fix",
+            len(unusable),
+            ", ".join(unusable[:10]) + (" …" if len(unusable) > 10 else ""),
+        )
     await bot.wait_until_ready()
     gc.freeze()
 

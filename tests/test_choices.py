@@ -10,6 +10,7 @@ from collections import Counter
 import pytest
 
 from bot.content.index import Library
+from bot.content.loader import ContentError, load_library
 from bot.content.models import Chapter, Credit, Pack, Term
 from bot.content.relations import relations
 from bot.content.text import normalize
@@ -397,10 +398,33 @@ def test_distractors_skip_a_concept_repeated_in_a_neighbouring_chapter_and_share
 
 def test_warming_up_builds_what_quizzes_and_search_need_once_with_the_same_results(library):
     fresh = Library(list(library.packs))
-    warm_up(fresh)
+    assert warm_up(fresh) == []  # every bundled quiz prompt can be shown
     built = relations(fresh)
     warm_up(fresh)
     assert relations(fresh) is built
     # The terms a quiz may ask about, and what it shows, as without warming up.
     assert [t.id for t in quiz_terms(fresh, None)] == [t.id for t in quiz_terms(library, None)]
     assert [h.id for h in fresh.search("vanishing gradient")] == [h.id for h in library.search("vanishing gradient")]
+
+
+def test_the_bot_starts_with_prompts_that_name_their_term_and_never_shows_the_name(tmp_path):
+    chapter = tmp_path / "pack" / "chapters"
+    chapter.mkdir(parents=True)
+    (chapter.parent / "pack.yaml").write_text(
+        "id: p\ntitle: P\ndescription: d\nversion: '1'\ncredit: {title: t, author: a}\n"
+    )
+    (chapter / "01.yaml").write_text(
+        "number: 1\ntitle: One\nterms:\n"
+        "  - {id: dropout, term: Dropout, definition: Randomly zeroes units while training., tip: t,"
+        " quiz_prompt: Dropout of random units during training.}\n"
+        "  - {id: l2, term: L2 regularization, definition: Adds the squared weights to the loss., tip: t,"
+        " quiz_prompt: L2 regularization.}\n"
+    )
+    with pytest.raises(ContentError, match="names the term it asks for"):
+        load_library([chapter.parent])  # what `content check` says
+    library = load_library([chapter.parent], check_prompts=False)  # how the bot starts
+    # Warming up finds the prompt with nothing left once masked: quizzes leave that term out.
+    assert warm_up(library) == ["l2"]
+    assert [t.id for t in quiz_terms(library, None)] == ["dropout"]
+    # The other reads well enough with its name masked.
+    assert quiz_text(library, library.terms["dropout"]).text == "▢▢▢ of random units during training."

@@ -138,6 +138,7 @@ class Library:
         phrases: dict[str, str | list[str]] = {}  # a name's words joined by spaces -> term id(s), for related terms
         distinct: dict[str, str] = {}
         word = distinct.setdefault  # one string per distinct word
+        shared: list[list[_Entry]] = []  # the keys of several names
         for term in self.terms.values():
             alias = False
             for name in (term.term, *term.aliases) if term.aliases else (term.term,):
@@ -150,6 +151,7 @@ class Library:
                     else:
                         if not isinstance(found, list):
                             found = names[key] = self._entries_of(found)
+                            shared.append(found)
                         found.append((term.id, name, alias))
                     if found is not None:  # another name with this key: its words too
                         known = words_of.get(key, (key,))
@@ -170,9 +172,8 @@ class Library:
                             elif ids[-1] != term.id:
                                 ids.append(term.id)
                 alias = True
-        for found in names.values():
-            if isinstance(found, list):
-                found.sort(key=lambda e: e[2])  # stable: own names first, each group in library order
+        for entries in shared:
+            entries.sort(key=lambda e: e[2])  # stable: own names first, each group in library order
         longest = max(map(len, names), default=0)
         by_length: list[list[str]] = [[] for _ in range(longest + 1)]
         for key in sorted(names):  # so each length's keys come sorted
@@ -216,11 +217,10 @@ class Library:
         self._phrase_sizes = sorted({phrase.count(" ") + 1 for phrase in phrases})
         # Entries sharing a name or alias ("Gradient descent" in two chapters): labels and cards tell them apart.
         namesakes: dict[str, set[str]] = {}
-        for found in names.values():
-            if isinstance(found, list) and len(found) > 1:
-                sharing = {term_id for term_id, _, _ in found}
-                for term_id in sharing if len(sharing) > 1 else ():
-                    namesakes.setdefault(term_id, set()).update(sharing - {term_id})
+        for entries in shared:
+            sharing = {term_id for term_id, _, _ in entries}
+            for term_id in sharing if len(sharing) > 1 else ():
+                namesakes.setdefault(term_id, set()).update(sharing - {term_id})
         self._namesakes = {term_id: frozenset(others) for term_id, others in namesakes.items()}
 
     def _entries(self, key: str) -> list[_Entry]:

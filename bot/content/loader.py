@@ -229,9 +229,10 @@ class _Reader:
             return []
         out = []
         for n, item in enumerate(value, start=1):
-            label = f"{key} #{n}"
-            if isinstance(item, dict) and isinstance(item.get("id"), str):
-                label = item["id"]
+            if type(item) is dict and type(label := item.get("id")) is str:
+                out.append((label, item))  # the usual case, first
+                continue
+            label = item["id"] if isinstance(item, dict) and isinstance(item.get("id"), str) else f"{key} #{n}"
             if self.mapping(item, file, label) is not None:
                 out.append((label, item))
         return out
@@ -495,7 +496,7 @@ def _check_ids(packs: list[tuple[Path, Pack]], reader: _Reader) -> None:
                     reader.problem(directory / "questions.yaml", question.id, f"unknown related term id '{ref}'")
 
 
-def _check_relations(packs: list[tuple[Path, Pack]], reader: _Reader) -> None:
+def _check_relations(packs: list[tuple[Path, Pack]], reader: _Reader, *, check_prompts: bool) -> None:
     """Report bad relations (unknown term, the term itself, a pair related twice) and self-naming quiz prompts."""
     terms = {t.id: t for _, pack in packs for t in pack.terms}
     declared: dict[str, dict[frozenset[str], str]] = {field: {} for field in RELATION_FIELDS}
@@ -519,7 +520,7 @@ def _check_relations(packs: list[tuple[Path, Pack]], reader: _Reader) -> None:
                 ref = next(iter(pair - {owner}))
                 message = f"'{ref}' is both {field} and {other}: a pair is one concept, nested or confusable"
                 reader.problem(reader.term_files.get(owner, Path()), owner, message)
-    for _, pack in packs:
+    for _, pack in packs if check_prompts else ():
         prompted = [term for term in pack.terms if term.quiz_prompt]
         if not prompted:
             continue  # a pack without prompts (a large generated one, say) costs nothing here
@@ -550,10 +551,12 @@ def _place_questions(packs: list[tuple[Path, Pack]]) -> list[Pack]:
     return placed
 
 
-def load_packs(directories: Iterable[Path], *, cache_dir: Path | None = None) -> list[Pack]:
+def load_packs(directories: Iterable[Path], *, cache_dir: Path | None = None, check_prompts: bool = True) -> list[Pack]:
     """Read and validate every pack directory; raise `ContentError` listing all problems if any.
 
     With a `cache_dir`, parsed files are cached there (see `_parse_cached`): the same checks run either way.
+    `check_prompts=False` leaves out the one check that reads every quiz prompt for the names of its concept
+    (seconds for a large pack): the bot starts without it, and its question builder masks those names anyway.
     """
     reader = _Reader(cache_dir)
     packs: list[tuple[Path, Pack]] = []
@@ -566,14 +569,14 @@ def load_packs(directories: Iterable[Path], *, cache_dir: Path | None = None) ->
         if pack is not None:
             packs.append((directory, pack))
     _check_ids(packs, reader)
-    _check_relations(packs, reader)
+    _check_relations(packs, reader, check_prompts=check_prompts)
     if reader.problems:
         raise ContentError(reader.problems)
     return _place_questions(packs)
 
 
-def load_library(directories: Iterable[Path], *, cache_dir: Path | None = None) -> Library:
-    """Load, validate and index the packs in `directories` (parsed files cached in `cache_dir`, if given).
+def load_library(directories: Iterable[Path], *, cache_dir: Path | None = None, check_prompts: bool = True) -> Library:
+    """Load, validate and index the packs in `directories` (see `load_packs` for `cache_dir` and `check_prompts`).
 
     The content stays in memory as long as the process: the garbage collector is paused while it is built, and
     what exists then is frozen out of later collections, which would otherwise walk every term and index entry
@@ -582,7 +585,7 @@ def load_library(directories: Iterable[Path], *, cache_dir: Path | None = None) 
     collecting = gc.isenabled()
     gc.disable()
     try:
-        library = Library(load_packs(directories, cache_dir=cache_dir))
+        library = Library(load_packs(directories, cache_dir=cache_dir, check_prompts=check_prompts))
     finally:
         if collecting:
             gc.enable()
