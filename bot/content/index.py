@@ -31,6 +31,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -116,6 +117,7 @@ class Library:
         # The guide comes from the first pack that has one (the bundled pack is loaded first).
         self.guide: Guide = next((p.guide for p in packs if p.guide.learning_order or p.guide.checklist), Guide())
         self._related: dict[str, tuple[str, ...]] = {}
+        self._similar_words = lru_cache(maxsize=4096)(self._find_similar_words)
         self._build_name_index()
         # The full-text index is not needed to start: the bot builds it in a thread (about a second for 50,000
         # terms) while it connects to Discord (see `build_search_index`); otherwise the first search does.
@@ -353,8 +355,8 @@ class Library:
         size, start = min(spans)
         candidates: dict[str, None] = {}
         for word in vocabulary[start : start + size]:
-            for key in self._word_names[word]:
-                candidates[key] = None
+            # A common word may start a thousand names: the first few hundred are plenty to offer from.
+            candidates.update(dict.fromkeys(self._word_names[word][: _ABBREVIATION_CANDIDATES - len(candidates)]))
             if len(candidates) >= _ABBREVIATION_CANDIDATES:
                 break
         words_of = self._words_of
@@ -363,6 +365,26 @@ class Library:
             if all(any(w.startswith(typed) for w in words) for typed in runs):
                 offer(key, 70.0 + 10.0 * len(wanted) / len(key))
 
+    def _find_similar_words(self, word: str, *, typing: bool) -> frozenset[str]:
+        """Return the indexed words spelled close to a typed one (and, while `typing` it, that it may begin).
+
+        Kept for the words typed lately (`_similar_words`): autocomplete asks again at every keystroke, with
+        the same first words.
+        """
+        # Words sharing the first or second letter at the first or second place: a few thousand, not all.
+        pools = [self._by_first.get(word[0], []), self._by_second.get(word[1], [])]
+        if word[1] != word[0]:
+            pools += [self._by_first.get(word[1], []), self._by_second.get(word[0], [])]
+        similar: set[str] = set()
+        for pool in pools:
+            close = process.extract(word, pool, scorer=fuzz.ratio, score_cutoff=70, limit=_TYPO_WORDS)
+            similar.update(w for w, _, _ in close)
+        if typing:
+            # The word being typed: close to the start of a longer word ("backpropog").
+            close = process.extract(word, pools[0], scorer=fuzz.partial_ratio, score_cutoff=80, limit=_TYPO_WORDS)
+            similar.update(w for w, _, _ in close if len(w) > len(word))
+        return frozenset(similar)
+
     def _typos(self, runs: list[str], wanted: str, offer: _Offer) -> None:
         """Offer names spelled close to the query (up to 80): found through the words closest to the typed ones."""
         hits: Counter[str] = Counter()
@@ -370,19 +392,7 @@ class Library:
         if len(runs) > 1 and len(wanted) <= _TYPO_WHOLE + 2:
             typed.append(wanted)
         for word in typed:
-            # Words sharing the first or second letter at the first or second place: a few thousand, not all.
-            pools = [self._by_first.get(word[0], []), self._by_second.get(word[1], [])]
-            if word[1] != word[0]:
-                pools += [self._by_first.get(word[1], []), self._by_second.get(word[0], [])]
-            similar: set[str] = set()
-            for pool in pools:
-                close = process.extract(word, pool, scorer=fuzz.ratio, score_cutoff=70, limit=_TYPO_WORDS)
-                similar.update(w for w, _, _ in close)
-            if word == runs[-1]:
-                # The word being typed: close to the start of a longer word ("backpropog").
-                close = process.extract(word, pools[0], scorer=fuzz.partial_ratio, score_cutoff=80, limit=_TYPO_WORDS)
-                similar.update(w for w, _, _ in close if len(w) > len(word))
-            for similar_word in similar:
+            for similar_word in self._similar_words(word, typing=word == runs[-1]):
                 named = self._word_names.get(similar_word)
                 if named is None:
                     hits[similar_word] += 1  # a whole name of several words
