@@ -29,7 +29,7 @@ import threading
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -119,6 +119,7 @@ class Library:
         self.guide: Guide = next((p.guide for p in packs if p.guide.learning_order or p.guide.checklist), Guide())
         self._related: dict[str, tuple[str, ...]] = {}
         self._similar_words = lru_cache(maxsize=4096)(self._find_similar_words)
+        self._ranked = lru_cache(maxsize=4096)(self._rank)
         self._deletes: dict[str, tuple[str, ...]] | None = None  # see `build_fast_paths`
         self._build_name_index()
         # The full-text index is not needed to start: the bot builds it in a thread (about a second for 50,000
@@ -300,10 +301,16 @@ class Library:
         leaves nothing to complete). Ties: own names before aliases, shorter names, then library order. A query
         without letters or digits matches nothing.
         """
-        runs = name_runs(query)
+        return list(self._ranked(tuple(name_runs(query)), limit))
+
+    def _rank(self, runs: tuple[str, ...], limit: int) -> tuple[NameMatch, ...]:
+        """Rank the terms for the runs of a query (see `fuzzy`); kept for the latest queries in `_ranked`.
+
+        Members typing the same beginnings ("tra", "att") ask for the same ranking at every keystroke.
+        """
         wanted = "".join(runs)
         if not wanted:
-            return []
+            return ()
         found: dict[str, _Found] = {}  # term id -> (score, through an alias, the name)
         entries = self._entries
 
@@ -330,7 +337,7 @@ class Library:
             found.items(),
             key=lambda item: (-item[1][0], item[1][1], len(terms[item[0]].term), terms[item[0]].term, order[item[0]]),
         )
-        return [NameMatch(terms[term_id], name, score) for term_id, (score, _, name) in ranked[:limit]]
+        return tuple(NameMatch(terms[term_id], name, score) for term_id, (score, _, name) in ranked[:limit])
 
     @staticmethod
     def _kth_score(found: dict[str, _Found], k: int) -> float:
@@ -368,7 +375,7 @@ class Library:
             if len(found) >= limit:
                 return
 
-    def _abbreviation(self, runs: list[str], wanted: str, offer: _Offer) -> None:
+    def _abbreviation(self, runs: Sequence[str], wanted: str, offer: _Offer) -> None:
         """Offer names in which every typed word starts a word (70 + 10·typed/length): "grad desc"."""
         vocabulary = self._vocabulary
         spans = []
@@ -439,9 +446,11 @@ class Library:
                 for form in {word, *(word[:i] + word[i + 1 :] for i in range(len(word)))}:
                     deletes.setdefault(form, []).append(word)
         self._deletes = {form: tuple(words) for form, words in deletes.items()}
-        self._similar_words.cache_clear()  # found the slow way meanwhile: no longer the same answers
+        # Found the slow ways meanwhile: not always the same answers.
+        self._similar_words.cache_clear()
+        self._ranked.cache_clear()
 
-    def _typos(self, runs: list[str], wanted: str, offer: _Offer) -> None:
+    def _typos(self, runs: Sequence[str], wanted: str, offer: _Offer) -> None:
         """Offer names spelled close to the query (up to 80): found through the words closest to the typed ones."""
         hits: Counter[str] = Counter()
         typed = sorted((w for w in runs if len(w) >= 3 and w not in _STOP_WORDS), key=len, reverse=True)[:_TYPO_TYPED]
