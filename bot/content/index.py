@@ -390,9 +390,9 @@ class Library:
             if len(candidates) >= _ABBREVIATION_CANDIDATES:
                 break
         words_of = self._words_of
+        starts = [" " + typed for typed in runs]  # a word of the name starts with it: " " + typed in " " + words
         for key in candidates:
-            words = words_of.get(key) or (key,)
-            if all(any(w.startswith(typed) for w in words) for typed in runs):
+            if all(map((" " + " ".join(words_of.get(key) or (key,))).__contains__, starts)):
                 offer(key, 70.0 + 10.0 * len(wanted) / len(key))
 
     def _find_similar_words(self, word: str, *, typing: bool) -> frozenset[str]:
