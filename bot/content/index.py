@@ -121,6 +121,7 @@ class Library:
         self._similar_words = lru_cache(maxsize=4096)(self._find_similar_words)
         self._ranked = lru_cache(maxsize=4096)(self._rank)
         self._deletes: dict[str, tuple[str, ...]] | None = None  # see `build_fast_paths`
+        self._longest_from: dict[str, int] | None = None  # a phrase's first word -> most words of one starting so
         self._build_name_index()
         # The full-text index is not needed to start: the bot builds it in a thread (about a second for 50,000
         # terms) while it connects to Discord (see `build_search_index`); otherwise the first search does.
@@ -431,10 +432,17 @@ class Library:
 
         The table of one-letter typos: every indexed word under itself and each form missing a letter, so that
         looking a typed word up there (itself and its forms missing a letter) finds the words one letter away in
-        a few dictionary reads instead of thousands of comparisons. And the later words of all names in one
-        sorted list, for completing them in one range. Some tenths of a second and megabytes for a
-        50,000-term pack; until then, the slow ways.
+        a few dictionary reads instead of thousands of comparisons. The later words of all names in one sorted
+        list, for completing them in one range. And, for each word a name starts with, the most words of such a
+        name, so that finding the names in a text tries only the phrases that can be there. Some tenths of a
+        second and megabytes for a 50,000-term pack; until then, the slow ways.
         """
+        if self._longest_from is None:
+            longest: dict[str, int] = {}
+            for phrase in self._phrases:
+                first, *rest = phrase.split(" ")
+                longest[first] = max(longest.get(first, 0), len(rest) + 1)
+            self._longest_from = longest
         if self._all_tails is None:
             pairs = sorted(pair for starts, keys in self._tails for pair in zip(starts, keys, strict=True))
             self._all_tails = ([t for t, _ in pairs], [k for _, k in pairs])
@@ -502,11 +510,14 @@ class Library:
         # Whole words only: a short name must not match inside a longer word ("GAN" in "organizations"); a name
         # followed by "s" counts too ("GANs").
         tokens = tokenize(f"{term.definition} {term.tip}")
-        phrases, sizes = self._phrases, self._phrase_sizes
+        phrases, sizes, longest = self._phrases, self._phrase_sizes, self._longest_from
         named: set[str] = set()
-        for i in range(len(tokens)):
+        for i, first in enumerate(tokens):
+            most = sizes[-1] if longest is None else longest.get(first, 0)
+            if not most and longest is not None and first.endswith("s") and first[:-1] in longest:
+                most = 1  # "GANs"
             for size in sizes:
-                if i + size > len(tokens):
+                if size > most or i + size > len(tokens):
                     break
                 gram = " ".join(tokens[i : i + size])
                 for form in (gram, gram[:-1]) if gram.endswith("s") else (gram,):
