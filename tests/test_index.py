@@ -107,8 +107,6 @@ def test_related_terms_are_named_whole_words_then_neighbours():
     )
     term = Term("x", "X", "Unlike GANs, organizing it uses layer normalization and drop-out.", "", 1, "p")
     library.terms["x"] = term
-    library._chapter_of_term["x"] = "p:1"
-    library._order["x"] = len(library._order)
     library.chapters["p:1"] = Chapter(1, "Chapter 1", "", "p", ("gan", "organization", "x", "dropout", "layer-norm"))
     # Longer names first ("GANs" names GAN; "organizing" is no organization); then the chapter neighbours.
     assert [t.id for t in library.related_terms(term)] == ["layer-norm", "dropout", "gan", "organization"]

@@ -106,15 +106,9 @@ class Library:
         self.terms: dict[str, Term] = {t.id: t for p in packs for t in p.terms}
         self.questions: dict[str, Question] = {q.id: q for p in packs for q in p.questions}
         self.chapters: dict[str, Chapter] = {c.key: c for p in packs for c in p.chapters}
-        keys = {(c.pack, c.number): key for key, c in self.chapters.items()}  # one key string per chapter, shared
-        self._chapter_of_term = {
-            t.id: keys.get((t.pack, t.chapter)) or f"{t.pack}:{t.chapter}" for t in self.terms.values()
-        }
-        # Reading order (pack by pack as loaded, chapter by chapter, then the file's order) breaks ties between
-        # names, and picks among entries of one name.
-        pack_number = {p.id: n for n, p in enumerate(packs)}
-        reading = sorted(self.terms.values(), key=lambda t: (pack_number[t.pack], t.chapter))
-        self._order = {term.id: n for n, term in enumerate(reading)}
+        self._chapter_keys = {(c.pack, c.number): key for key, c in self.chapters.items()}
+        # Reading order (see `_reading`) breaks ties between names, and picks among entries of one name.
+        self._pack_number = {p.id: n for n, p in enumerate(packs)}
         # The guide comes from the first pack that has one (the bundled pack is loaded first).
         self.guide: Guide = next((p.guide for p in packs if p.guide.learning_order or p.guide.checklist), Guide())
         self._related: dict[str, tuple[str, ...]] = {}
@@ -131,6 +125,20 @@ class Library:
         self._docs: list[tuple[str, str, str]] = []
         self._search_lock = threading.Lock()
         self._search_built = False
+
+    def __getstate__(self) -> dict[str, object]:
+        """Return what pickles (the content and its indexes): not the lock, nor the caches of the latest queries."""
+        state = dict(self.__dict__)
+        for name in ("_search_lock", "_similar_words", "_ranked"):
+            del state[name]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """Restore a pickled library, with a new lock and empty caches."""
+        self.__dict__.update(state)
+        self._search_lock = threading.Lock()
+        self._similar_words = lru_cache(maxsize=4096)(self._find_similar_words)
+        self._ranked = lru_cache(maxsize=4096)(self._rank)
 
     def _build_name_index(self) -> None:
         """Index every name and alias: by normalized key, by length for completions, by word, as a phrase.
@@ -255,7 +263,7 @@ class Library:
 
     def chapter_of(self, term: Term) -> Chapter:
         """Return the chapter a term belongs to."""
-        return self.chapters[self._chapter_of_term[term.id]]
+        return self.chapters[self._chapter_keys[term.pack, term.chapter]]
 
     def terms_in(self, chapter: Chapter) -> list[Term]:
         """Return a chapter's terms in their order."""
@@ -278,7 +286,7 @@ class Library:
         return [
             q
             for q in self.questions.values()
-            if (f"{q.pack}:{q.chapter}" if q.chapter is not None else self._chapter_of_term[q.related[0]])
+            if (f"{q.pack}:{q.chapter}" if q.chapter is not None else self.chapter_of(self.terms[q.related[0]]).key)
             == chapter.key
         ]
 
@@ -290,7 +298,7 @@ class Library:
         """
         found = self._entries(normalize(name))
         if found:
-            return self.terms[min((term_id for term_id, _, _ in found), key=self._order.__getitem__)]
+            return min((self.terms[term_id] for term_id, _, _ in found), key=self._reading)
         return self.terms.get(name)
 
     def fuzzy(self, query: str, limit: int = 25) -> list[NameMatch]:
@@ -333,10 +341,16 @@ class Library:
             self._abbreviation(runs, wanted, offer)
         if not found and len(wanted) >= 3:
             self._typos(runs, wanted, offer)
-        order, terms = self._order, self.terms
+        reading, terms = self._reading, self.terms
         ranked = sorted(
             found.items(),
-            key=lambda item: (-item[1][0], item[1][1], len(terms[item[0]].term), terms[item[0]].term, order[item[0]]),
+            key=lambda item: (
+                -item[1][0],
+                item[1][1],
+                len(terms[item[0]].term),
+                terms[item[0]].term,
+                reading(terms[item[0]]),
+            ),
         )
         return tuple(NameMatch(terms[term_id], name, score) for term_id, (score, _, name) in ranked[:limit])
 
@@ -487,6 +501,10 @@ class Library:
             if score >= 72:
                 offer(key, score * 0.8)
 
+    def _reading(self, term: Term) -> tuple[int, int, str, str]:
+        """Order terms as a reader meets them: pack by pack as loaded, chapter by chapter (then by name and id)."""
+        return (self._pack_number[term.pack], term.chapter, term.term, term.id)
+
     def namesakes(self, term_id: str) -> frozenset[str]:
         """Return the other entries that share one of this entry's names or aliases."""
         return self._namesakes.get(term_id, frozenset())
@@ -525,8 +543,8 @@ class Library:
                     if ids is not None:
                         named.update((ids,) if isinstance(ids, str) else ids)
         named.discard(term.id)
-        order, terms = self._order, self.terms
-        out = sorted(named, key=lambda i: (-len(terms[i].term), order[i]))
+        reading, terms = self._reading, self.terms
+        out = sorted(named, key=lambda i: (-len(terms[i].term), reading(terms[i])))
         chapter = self.chapter_of(term)
         pos = chapter.term_ids.index(term.id)
         out += [i for i in chapter.term_ids[max(0, pos - 1) : pos + 2] if i != term.id and i not in named]
