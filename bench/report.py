@@ -136,13 +136,31 @@ def markdown(results: dict[str, Any]) -> str:
         "–",
         None,
     )
-    rss = {r: _get(start, r, "large", "warm", "rss_mib") for r in roots}
+    rss = {r: _get(start, r, "large", "warm", "rss_ready_mib") for r in roots}
     row(
         "start-up memory with the large pack",
-        "peak resident MiB (bundled alone)",
-        {r: f"{rss[r]:.0f} MiB ({_get(start, r, 'bundled', 'warm', 'rss_mib'):.0f} MiB)" for r in roots if rss[r]},
+        "peak resident MiB when lookups are ready (bundled alone)",
+        {
+            r: f"{rss[r]:.0f} MiB ({_get(start, r, 'bundled', 'warm', 'rss_ready_mib'):.0f} MiB)"
+            for r in roots
+            if rss[r]
+        },
         "≤ 150 MiB",
         None if rss[now] is None else rss[now] <= 150,
+    )
+    row(
+        "… once warmed up (search, typo tables, relations, quiz texts)",
+        "peak resident MiB; seconds from start (bundled alone)",
+        {
+            r: f"{_get(start, r, 'large', 'warm', 'rss_mib'):.0f} MiB; "
+            f"{_get(start, r, 'large', 'warm', 'search_ready_s'):.1f} s"
+            f" ({_get(start, r, 'bundled', 'warm', 'rss_mib'):.0f} MiB; "
+            f"{_get(start, r, 'bundled', 'warm', 'search_ready_s'):.1f} s)"
+            for r in roots
+            if rss[r]
+        },
+        "–",
+        None,
     )
     # End to end.
     e2e = results.get("e2e") or {}

@@ -52,6 +52,9 @@ class _Groups:
         return True
 
 
+_NONE: frozenset[str] = frozenset()
+
+
 class Relations:
     """The relations between the terms of one set of packs, with the derived same-concept pairs."""
 
@@ -70,8 +73,10 @@ class Relations:
         members: dict[str, list[str]] = defaultdict(list)
         for term_id in self.terms:
             members[groups.find(term_id)].append(term_id)
-        self._concept = {i: frozenset(members[groups.find(i)]) for i in self.terms}
-        self._root = {i: groups.find(i) for i in self.terms}
+        # Kept only where they say something (most entries are a concept of their own, with nothing wider and
+        # nothing confusable): a 50,000-term pack would hold a few hundred thousand small sets otherwise.
+        self._concept = {i: frozenset(ids) for ids in members.values() if len(ids) > 1 for i in ids}
+        self._root = {i: root for root, ids in members.items() if len(ids) > 1 for i in ids if i != root}
         self._wider = self._close_broader()
         self._confusable = self._symmetric_confusable()
         self._by_kind: dict[str, list[str]] = defaultdict(list)
@@ -142,18 +147,19 @@ class Relations:
         direct: dict[str, set[str]] = defaultdict(set)
         for term in self.terms.values():
             for wider in term.broader:
-                if wider in self.terms and self._root[wider] != self._root[term.id]:
-                    direct[self._root[term.id]].add(self._root[wider])
+                if wider in self.terms and self.root(wider) != self.root(term.id):
+                    direct[self.root(term.id)].add(self.root(wider))
         closed: dict[str, frozenset[str]] = {}
-        for root in set(self._root.values()):
+        for root in list(direct):
             seen: set[str] = set()
             stack = list(direct[root])
             while stack:
                 node = stack.pop()
                 if node not in seen and node != root:
                     seen.add(node)
-                    stack.extend(direct[node])
-            closed[root] = frozenset(seen)
+                    stack.extend(direct.get(node, ()))
+            if seen:
+                closed[root] = frozenset(seen)
         return closed
 
     def _symmetric_confusable(self) -> dict[str, frozenset[str]]:
@@ -162,30 +168,35 @@ class Relations:
         for term in self.terms.values():
             for other in term.confusable:
                 if other in self.terms:
-                    pairs[term.id] |= self._concept[other]
-                    pairs[other] |= self._concept[term.id]
+                    pairs[term.id] |= self.concept(other)
+                    pairs[other] |= self.concept(term.id)
         out: dict[str, frozenset[str]] = {}
-        for term_id in self.terms:
+        for term_id in {member for paired in pairs for member in self.concept(paired)}:
             found: set[str] = set()
-            for member in self._concept[term_id]:
-                found |= pairs[member]
-            out[term_id] = frozenset(found - self._concept[term_id])
+            for member in self.concept(term_id):
+                found |= pairs.get(member, set())
+            if found - self.concept(term_id):
+                out[term_id] = frozenset(found - self.concept(term_id))
         return out
 
     # -- lookups ---------------------------------------------------------------------------------------
 
     def concept(self, term_id: str) -> frozenset[str]:
         """Return the ids of every entry naming the same concept as `term_id`, itself included."""
-        return self._concept[term_id]
+        return self._concept.get(term_id) or frozenset((term_id,))
+
+    def root(self, term_id: str) -> str:
+        """Return the id that stands for a term's concept (the same for every entry of it)."""
+        return self._root.get(term_id, term_id)
 
     def same_concept(self, a: str, b: str) -> bool:
         """Tell whether two entries name the same concept (declared `same_as`, or derived)."""
-        return self._root[a] == self._root[b]
+        return self.root(a) == self.root(b)
 
     def nested(self, a: str, b: str) -> bool:
         """Tell whether one of the two concepts is a case of the other (Quantization and Model compression)."""
-        ra, rb = self._root[a], self._root[b]
-        return rb in self._wider[ra] or ra in self._wider[rb]
+        ra, rb = self.root(a), self.root(b)
+        return rb in self._wider.get(ra, _NONE) or ra in self._wider.get(rb, _NONE)
 
     def overlap(self, a: str, b: str) -> bool:
         """Tell whether two terms must never be two options of one question: one concept, or one inside the other."""
@@ -193,7 +204,7 @@ class Relations:
 
     def confusable(self, term_id: str) -> frozenset[str]:
         """Return the ids of the terms a learner could mistake `term_id` for, as the packs declare them."""
-        return self._confusable[term_id]
+        return self._confusable.get(term_id, _NONE)
 
     def kinds(self, term_id: str) -> tuple[str, ...]:
         """Return a term's kinds, the primary one first (empty when the pack gives none)."""
@@ -215,7 +226,7 @@ class Relations:
         """Return everything that names a term's concept: its names and aliases and those of its other entries."""
         if term_id not in self._names:
             term = self.terms[term_id]
-            others = [self.terms[i] for i in sorted(self._concept[term_id] - {term_id})]
+            others = [self.terms[i] for i in sorted(self.concept(term_id) - {term_id})]
             names = [*term.aliases, *(n for t in others for n in (t.term, *t.aliases))]
             self._names[term_id] = Names.of([term.term], names)
         return self._names[term_id]
