@@ -1,24 +1,29 @@
 """The in-memory index over all loaded packs: lookups by id, name, alias and chapter, fuzzy and full-text search.
 
-Built once at start-up, in plain dicts, sorted lists and arrays; afterwards every query does a bounded amount of
-work whatever the size of the packs, so that autocomplete and lookups can run on the event loop:
+Built once at start-up, in plain dicts and sorted lists; afterwards every query does a bounded amount of work
+whatever the size of the packs, so that autocomplete and lookups can run on the event loop:
 
 - exact names: one dictionary lookup;
-- completions: per name length, the sorted names (and, for "relu" in "Leaky ReLU", the sorted word-starting
-  tails of names) are bisected, shortest names first, until enough are found (in every script: keys are
-  normalize()'s, and a range of keys ends before the last code point);
-- abbreviations of several words ("grad desc"): the names holding a word that starts like the rarest typed word,
-  checked against the other words;
-- typos, only when nothing else matched (a typo leaves nothing to complete): the words closest to each typed one
-  among the words of all names that share its first or second letter (rapidfuzz, a few hundred words), then
-  the names holding them, scored against the whole text;
-- related terms: each name and alias as a phrase in a dictionary, looked up for every run of words of a term's
-  text (the term's own text, not the whole library, is scanned), once per term;
-- full-text search: postings per word packed in arrays, built in a background thread at start-up; a search
-  reads a bounded number of them.
+- completions: the sorted names (and, for "relu" in "Leaky ReLU", the sorted word-starting tails of names)
+  are bisected: one range when few names start so, else length by length, shortest first, until enough are
+  found (in every script: keys are normalize()'s, and a range of keys ends before the last code point);
+- abbreviations of several words ("grad desc"): at most a few hundred names holding a word that starts like
+  the rarest typed word, checked against the other typed words;
+- typos, only when nothing else matched (a typo leaves nothing to complete): the words one letter off each
+  typed one, from a table of forms missing a letter, else the closest among the words sharing its first or
+  second letter (rapidfuzz); then the names holding them, scored against the whole text;
+- related terms: each name and alias as a phrase in a dictionary, looked up for the runs of words of a term's
+  text that can start one (the term's own text is scanned, not the library), once per term;
+- full-text search: postings per word packed in arrays, built once (the bot does it while warming up); a
+  search reads a bounded number of them.
 
-Ties rank the shorter name first, then library order; an exact lookup of a name several entries share picks the
-one in the earliest chapter.
+The latest rankings and typed words are kept: autocomplete asks again at every keystroke. What lookups do
+without but faster with is built by `build_fast_paths`, the full-text index by `build_search_index`; the bot
+runs both in a thread after start-up (`bot.core.choices.warm_up`). A library pickles (`bot.content.loader`
+keeps a snapshot for the next start) without its lock and caches.
+
+Ties rank a term's own name before another's alias, the shorter name first, then reading order; an exact lookup
+of a name several entries share picks the one in the earliest chapter.
 """
 
 from __future__ import annotations
