@@ -109,14 +109,20 @@ def announce_ready(bot: InterviewBot, heartbeat: Heartbeat) -> Callable[[], Coro
 async def settle(bot: discord.Client, library: Library) -> None:
     """Warm the content up in a thread, then, once the bot is ready too, freeze what start-up built.
 
-    The full-text index and the term relations take seconds for a large pack: built in a thread while the bot
-    connects, they never hold up the event loop. Frozen, start-up's objects (the content, its indexes, the
-    caches discord.py filled) stay out of later full garbage collections, which would otherwise walk all of them
-    again and again, each time pausing the event loop (a tenth of a second or more under load).
+    The full-text index, the typo table, the term relations and the quiz texts take seconds for a large pack:
+    built in a thread while the bot connects, they never hold up the event loop (should it fail, what it would
+    have built is built when first asked for). Frozen, start-up's objects (the content, its indexes, the caches
+    discord.py filled) stay out of later full garbage collections, which would otherwise walk all of them again
+    and again, each time pausing the event loop (a tenth of a second or more under load).
     """
     started = time.perf_counter()
-    unusable = await asyncio.to_thread(warm_up, library)
-    log.info("content warmed up in %.1f s: full-text search and quiz texts ready", time.perf_counter() - started)
+    try:
+        unusable = await asyncio.to_thread(warm_up, library)
+    except Exception:
+        log.exception("warming the content up failed; searches and quizzes build what they need when asked")
+        unusable = []
+    else:
+        log.info("content warmed up in %.1f s: full-text search and quiz texts ready", time.perf_counter() - started)
     if unusable:
         log.warning(
             "%d quiz prompt(s) read too little once their term's names are masked, so quizzes leave those terms "
