@@ -5,12 +5,17 @@ No timing here (timed assertions flake on shared machines): `python -m bench` me
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from bot.cogs.options import term_choices
 from bot.content.index import Library
+from bot.content.loader import bundled_content_dir, load_library, pack_directories
 from bot.content.models import Chapter, Credit, Pack, Term
 
 
@@ -112,6 +117,14 @@ def test_related_terms_are_named_whole_words_then_neighbours():
     assert [t.id for t in library.related_terms(term)] == ["layer-norm", "dropout", "gan", "organization"]
 
 
+def test_related_terms_worked_out_ahead_are_those_worked_out_when_asked():
+    asked, ahead = (load_library(pack_directories([bundled_content_dir()])) for _ in range(2))
+    ahead.build_fast_paths()
+    ahead.build_related_terms()  # as the bot does while it warms up
+    for term in asked.terms.values():
+        assert [t.id for t in ahead.related_terms(term)] == [t.id for t in asked.related_terms(term)], term.id
+
+
 def big_library(count: int, seed: int = 5) -> tuple[Library, list[Term]]:
     """The bundled-like names plus `count` generated ones (a large pack), deterministic."""
     rng = random.Random(seed)
@@ -144,13 +157,46 @@ def test_a_large_library_answers_like_a_small_one():
         name = term.term.lower()
         assert library.fuzzy(name)[0].term.id == term.id  # typed whole
         assert term.id in [m.term.id for m in library.fuzzy(name[: max(3, len(name) - 2)])]  # almost typed
-    for typed in ("k", "ka", "kalo", "z"):
+    keys = [t.term.lower().replace(" ", "") for t in library.terms.values()]
+    for typed in ("k", "ka", "kalo", "z"):  # "kalo" starts fewer than 300 names: read in one range
         found = library.fuzzy(typed)
         assert len(found) == 25
         assert all(m.term.term.lower().replace(" ", "").startswith(typed) for m in found)
-        # Completions come shortest first.
+        # Completions come shortest first: the shortest of all the names that start so.
         lengths = [len(m.term.term.replace(" ", "")) for m in found]
-        assert lengths == sorted(lengths)
+        assert lengths == sorted(len(key) for key in keys if key.startswith(typed))[:25]
+
+
+# Typos of 300 generated names, ranked in a fresh process (printed as JSON).
+_RANK_TYPOS = """
+import json, random, sys
+from test_index import big_library
+library, generated = big_library(20_000)
+rng = random.Random(3)
+ranked = {}
+for term in rng.sample(generated, 300):
+    name = term.term.lower()
+    i = rng.randrange(len(name))
+    typo = name[:i] + rng.choice("aeioukl") + name[i + 1 :]
+    ranked[typo] = [m.term.id for m in library.fuzzy(typo)]
+print(json.dumps(ranked, sort_keys=True))
+"""
+
+
+def test_names_equally_close_to_a_typo_rank_alike_in_every_process():
+    # Python hashes strings differently in each process: no ranking may follow a set's order.
+    tests = Path(__file__).parent
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", _RANK_TYPOS],
+            env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": os.pathsep.join([str(tests), os.getcwd()])},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    ]
+    assert runs[0] == runs[1]
 
 
 def test_completions_typos_and_search_work_in_every_script():

@@ -58,7 +58,7 @@ def term_choices(library: Library, current: str) -> list[app_commands.Choice[str
     for match in matches:
         # Two chapters may define the same name ("Gradient descent"): the label names the chapter.
         name = term_label(library, match.term)
-        if normalize(match.name) != normalize(match.term.term):
+        if match.alias:
             name = f"{match.term.term} ({match.name})" + name[len(match.term.term) :]
         choices.append(app_commands.Choice(name=truncate(name, Limit.CHOICE), value=TERM_CHOICE + match.term.id))
     return choices

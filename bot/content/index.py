@@ -70,6 +70,7 @@ class NameMatch:
     term: Term
     name: str
     score: float
+    alias: bool = False  # through another name than the term's own
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +150,7 @@ class Library:
         """Index every name and alias: by normalized key, by length for completions, by word, as a phrase.
 
         Kept small, as a pack may hold 100,000 names: a key that only one term's own name has maps to the term id
-        alone; the words of a name are kept only when it has several, each word stored once.
+        alone; the words of a name are kept (in one string) only when it has several.
         """
         # normalized key -> a term id (its own name), or [(term id, name, is an alias)], own names first
         names: dict[str, str | _Entry | list[_Entry]] = {}
@@ -215,7 +216,8 @@ class Library:
             for w in several:
                 word_names.setdefault(w, []).append(key)
         self._names = names
-        self._words_of = words_of
+        # " " + the words joined by spaces: " " + a typed word is in it when one of the words starts so.
+        self._spaced = {key: " " + " ".join(words) for key, words in words_of.items()}
         self._by_length = by_length
         self._tails: list[tuple[list[str], list[str]]] = []
         for pairs in tails:
@@ -251,7 +253,7 @@ class Library:
         A short name is looked for whole too, for typos across its words ("tf-dif" for TF-IDF).
         """
         yield from self._vocabulary
-        yield from (key for key in self._words_of if len(key) <= _TYPO_WHOLE and key not in self._word_names)
+        yield from (key for key in self._spaced if len(key) <= _TYPO_WHOLE and key not in self._word_names)
 
     def _entries(self, key: str) -> list[_Entry]:
         """Return the (term id, name, is an alias) entries of a normalized key, own names first."""
@@ -345,7 +347,7 @@ class Library:
         if len(runs) > 1 and (len(found) < limit or self._kth_score(found, limit) < 80.0):
             self._abbreviation(runs, wanted, offer)
         if not found and len(wanted) >= 3:
-            self._typos(runs, wanted, offer)
+            self._typos(runs, wanted, limit, offer)
         reading, terms = self._reading, self.terms
         ranked = sorted(
             found.items(),
@@ -357,7 +359,7 @@ class Library:
                 reading(terms[item[0]]),
             ),
         )
-        return tuple(NameMatch(terms[term_id], name, score) for term_id, (score, _, name) in ranked[:limit])
+        return tuple(NameMatch(terms[term_id], name, score, alias) for term_id, (score, alias, name) in ranked[:limit])
 
     @staticmethod
     def _kth_score(found: dict[str, _Found], k: int) -> float:
@@ -374,8 +376,15 @@ class Library:
             first = bisect_left(starts, wanted)
             last = bisect_left(starts, end, first)
             if last - first <= _COMPLETIONS_AT_ONCE:
-                for n in range(first, last):
-                    offer(keys[n], base + span * len(wanted) / len(keys[n]))
+                # The shorter the name the higher its score: shortest first, and only until `limit` terms are
+                # found and the names grow longer (ties of length all offered), as every later one ranks lower.
+                enough = math.inf
+                for key in sorted(keys[first:last], key=len):
+                    if len(key) > enough:
+                        break
+                    offer(key, base + span * len(wanted) / len(key))
+                    if len(found) >= limit and enough == math.inf:
+                        enough = len(key)
                 return
         # A prefix of many names ("a", "con"): length by length, the shortest first, until enough are found.
         for length in range(len(wanted) + 1, len(self._by_length)):
@@ -398,28 +407,36 @@ class Library:
     def _abbreviation(self, runs: Sequence[str], wanted: str, offer: _Offer) -> None:
         """Offer names in which every typed word starts a word (70 + 10·typed/length): "grad desc"."""
         vocabulary = self._vocabulary
-        spans = []
-        for word in runs:
+        spans = []  # per typed word: how many indexed words start so, the first of them, which typed word
+        for n, word in enumerate(runs):
             i = bisect_left(vocabulary, word)
-            spans.append((bisect_left(vocabulary, word + _AFTER, i) - i, i))
-        size, start = min(spans)
+            spans.append((bisect_left(vocabulary, word + _AFTER, i) - i, i, n))
+        spans.sort()
+        size, start, _ = spans[0]
         candidates: dict[str, None] = {}
         for word in vocabulary[start : start + size]:
             # A common word may start a thousand names: the first few hundred are plenty to offer from.
             candidates.update(dict.fromkeys(self._word_names[word][: _ABBREVIATION_CANDIDATES - len(candidates)]))
             if len(candidates) >= _ABBREVIATION_CANDIDATES:
                 break
-        words_of = self._words_of
-        starts = [" " + typed for typed in runs]  # a word of the name starts with it: " " + typed in " " + words
+        # The rarest typed word starts a word of every candidate; the others are checked, the rarer ones first (the
+        # likelier to rule a name out): " " + typed is in the name's spaced words when one of them starts so.
+        spaced = self._spaced
+        others = [" " + runs[n] for _, _, n in spans[1:]]
         for key in candidates:
-            if all(map((" " + " ".join(words_of.get(key) or (key,))).__contains__, starts)):
+            text = spaced.get(key) or " " + key
+            for typed in others:
+                if typed not in text:
+                    break
+            else:
                 offer(key, 70.0 + 10.0 * len(wanted) / len(key))
 
-    def _find_similar_words(self, word: str, *, typing: bool) -> frozenset[str]:
+    def _find_similar_words(self, word: str, *, typing: bool) -> tuple[str, ...]:
         """Return the indexed words spelled close to a typed one (and, while `typing` it, that it may begin).
 
         Kept for the words typed lately (`_similar_words`): autocomplete asks again at every keystroke, with
-        the same first words.
+        the same first words. Sorted: in a set's order, which string hashing changes from process to process,
+        ties between equally close names would rank differently at every start.
         """
         similar: set[str] = set()
         deletes = self._deletes
@@ -428,10 +445,10 @@ class Library:
             for form in {word, *(word[:i] + word[i + 1 :] for i in range(len(word)))}:
                 similar.update(deletes.get(form, ()))
             if len(similar) > _TYPO_WORDS:
-                close = process.extract(word, list(similar), scorer=fuzz.ratio, score_cutoff=70, limit=_TYPO_WORDS)
+                close = process.extract(word, sorted(similar), scorer=fuzz.ratio, score_cutoff=70, limit=_TYPO_WORDS)
                 similar = {w for w, _, _ in close}
             if similar:
-                return frozenset(similar)
+                return tuple(sorted(similar))
         # Else (a worse typo, or before the table is built): the words sharing the first or second letter at
         # the first or second place, a few thousand, compared one by one.
         pools = [self._by_first.get(word[0], []), self._by_second.get(word[1], [])]
@@ -444,7 +461,7 @@ class Library:
             # The word being typed: close to the start of a longer word ("backpropog").
             close = process.extract(word, pools[0], scorer=fuzz.partial_ratio, score_cutoff=80, limit=_TYPO_WORDS)
             similar.update(w for w, _, _ in close if len(w) > len(word))
-        return frozenset(similar)
+        return tuple(sorted(similar))
 
     def build_fast_paths(self) -> None:
         """Build what lookups do without but faster with; the bot builds it while it warms up.
@@ -477,7 +494,7 @@ class Library:
         self._similar_words.cache_clear()
         self._ranked.cache_clear()
 
-    def _typos(self, runs: Sequence[str], wanted: str, offer: _Offer) -> None:
+    def _typos(self, runs: Sequence[str], wanted: str, limit: int, offer: _Offer) -> None:
         """Offer names spelled close to the query (up to 80): found through the words closest to the typed ones."""
         hits: Counter[str] = Counter()
         typed = sorted((w for w in runs if len(w) >= 3 and w not in _STOP_WORDS), key=len, reverse=True)[:_TYPO_TYPED]
@@ -490,18 +507,25 @@ class Library:
                     hits[similar_word] += 1  # a whole name of several words
                 else:
                     hits.update(named[:_TYPO_NAMES_PER_WORD])
-        candidates = [key for key, _ in hits.most_common(_TYPO_CANDIDATES)]
+        candidates = list(hits) if len(hits) <= _TYPO_CANDIDATES else [k for k, _ in hits.most_common(_TYPO_CANDIDATES)]
         # Today's rule, in two passes of rapidfuzz over the candidates: the whole name compared, and a name
         # longer than the query also partially. A name shorter than the query is compared whole only: inside
         # "backpropogation" lies "gat" (GAT), which a partial comparison would rank as a near-perfect match.
         similarity = dict.fromkeys(candidates, 0.0)
+        best: dict[str, float] = {}  # term id -> its best whole-name score
         for key, score, _ in process.extract(wanted, candidates, scorer=fuzz.ratio, score_cutoff=72, limit=None):
             similarity[key] = score
+            for term_id, _, _ in self._entries(key):
+                best[term_id] = max(best.get(term_id, 0.0), score)
+        # The partial pass changes the first `limit` terms only where it lifts a name to the limit-th best term's
+        # whole-name score or above: with that as its cutoff, rapidfuzz gives up early on every other name.
+        floor = max(72.0, sorted(best.values(), reverse=True)[limit - 1] if len(best) >= limit else 0.0)
         longer = [key for key in candidates if len(key) >= len(wanted)]
-        for key, score, _ in process.extract(
-            wanted, longer, scorer=fuzz.partial_ratio, score_cutoff=72 / 0.95, limit=None
-        ):
-            similarity[key] = max(similarity[key], score * 0.95)
+        if floor < 95.0:
+            for key, score, _ in process.extract(
+                wanted, longer, scorer=fuzz.partial_ratio, score_cutoff=floor / 0.95 - 1e-9, limit=None
+            ):
+                similarity[key] = max(similarity[key], score * 0.95)
         for key, score in similarity.items():
             if score >= 72:
                 offer(key, score * 0.8)
@@ -522,12 +546,20 @@ class Library:
     def related_terms(self, term: Term, limit: int = 5) -> list[Term]:
         """Return terms that this term's text names (longer names first), then its chapter neighbours, up to `limit`.
 
-        Worked out on the first request for a term, from its own text alone, and kept.
+        Worked out from the term's own text alone, and kept: ahead for every term (`build_related_terms`), else on
+        the first request for it.
         """
         related = self._related.get(term.id)
         if related is None:
             related = self._related[term.id] = self._find_related(term)
         return [self.terms[i] for i in related[:limit]]
+
+    def build_related_terms(self) -> None:
+        """Work every term's related terms out ahead (see `related_terms`); the bot does it while warming up."""
+        related = self._related
+        for term in self.terms.values():
+            if term.id not in related:
+                related[term.id] = self._find_related(term)
 
     def _find_related(self, term: Term) -> tuple[str, ...]:
         # Whole words only: a short name must not match inside a longer word ("GAN" in "organizations"); a name
