@@ -316,15 +316,16 @@ def _builder(library: Library) -> _Builder:
 def warm_up(library: Library) -> list[str]:
     """Work out ahead what lookups and quizzes need but start-up does not, so that no member waits for it.
 
-    The full-text index, the table of one-letter typos, the relations between terms and every term's quiz text
-    (which tells the terms a quiz may ask about): a fraction of a second for the bundled pack, seconds for a
-    50,000-term one. The bot runs this in a thread while it connects (see `bot.runner`); whatever asks
-    meanwhile gets the same results.
+    The full-text index, the table of one-letter typos, the relations between terms, every term's related terms
+    (the buttons under its card) and its quiz text (which tells the terms a quiz may ask about): a fraction of a
+    second for the bundled pack, seconds for a 50,000-term one. The bot runs this in a thread while it connects
+    (see `bot.runner`); whatever asks meanwhile gets the same results.
     Returns the ids of the terms whose `quiz_prompt` cannot be shown (masking its names leaves too little of
     it), which quizzes leave out.
     """
     library.build_search_index()
     library.build_fast_paths()
+    library.build_related_terms()
     builder = _builder(library)
     unusable = []
     for term in library.terms.values():

@@ -51,14 +51,23 @@ class Card:
             ephemeral=ephemeral,
             allowed_mentions=discord.AllowedMentions.none(),
         )
+        self._sent()
 
     async def show(self, interaction: discord.Interaction[Any]) -> None:
         """Open this card from a button: replace a private message in place, else answer privately."""
         message = interaction.message
         if message is not None and message.flags.ephemeral:
             await interaction.response.edit_message(content=self.content, embeds=self.embeds, view=self.view)
+            self._sent()
         else:
             await self.send(interaction)
+
+    def _sent(self) -> None:
+        # The buttons now live on in Discord (their custom ids carry all a click needs), and the view is done with.
+        # Each item and its view refer to each other: unlinked, they are freed at once instead of waiting for the
+        # garbage collector, which would otherwise run every dozen or so cards under load.
+        if self.view is not None:
+            self.view.clear_items()
 
 
 # -- buttons and menus -----------------------------------------------------------------------------------
