@@ -190,7 +190,7 @@ def test_a_cycle_posts_every_item_once_then_a_new_cycle_starts_in_another_order(
     assert second[0] != first[-1]  # never the same question two days running
     assert cycle == 2
     # The order is the persisted seed's: the same seed gives the same order after a restart.
-    assert daily.cycle_order(pool, 1234) == first
+    assert list(daily.cycle_order(pool, 1234)) == first
 
 
 # -- reveal -----------------------------------------------------------------------------------------------

@@ -24,9 +24,10 @@ import random
 import re
 import weakref
 import zoneinfo
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import islice
 from typing import Literal
 
 from bot.content.index import Library
@@ -129,11 +130,19 @@ def check_pool(library: Library, kind: Kind, chapters: Sequence[str]) -> int:
     return size
 
 
-def cycle_order(pool: Sequence[str], seed: int) -> list[str]:
-    """Return the cycle's posting order: the pool shuffled by the cycle's persisted seed."""
-    order = sorted(pool)
-    random.Random(seed).shuffle(order)
-    return order
+def cycle_order(pool: Sequence[str], seed: int) -> Iterator[str]:
+    """Yield the cycle's posting order: the pool (sorted, as `build_pool` gives it) shuffled by the cycle's seed.
+
+    Drawn one item at a time (a Fisher-Yates shuffle from the front), so the next question of a channel costs the
+    posts of its cycle so far, not a shuffle of the whole pool: tens of thousands of items for all the chapters
+    of a large pack, and a due minute may post in a thousand channels.
+    """
+    order = list(pool)
+    draw = random.Random(seed).randrange
+    for i in range(len(order)):
+        j = draw(i, len(order))
+        order[i], order[j] = order[j], order[i]
+        yield order[i]
 
 
 def next_item(pool: Sequence[str], used: Iterable[str], seed: int) -> str | None:
@@ -268,7 +277,7 @@ def choose_item(
     item = next_item(pool, used, seed)
     if item is None:
         cycle, seed = cycle + 1, rng.getrandbits(48)
-        order = cycle_order(pool, seed)
+        order = list(islice(cycle_order(pool, seed), 2))
         # Do not open the new cycle with the question that closed the old one (two days running).
         item = order[1] if order[0] == last_item and len(order) > 1 else order[0]
     term = item_term(library, item)
