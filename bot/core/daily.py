@@ -133,9 +133,9 @@ def check_pool(library: Library, kind: Kind, chapters: Sequence[str]) -> int:
 def cycle_order(pool: Sequence[str], seed: int) -> Iterator[str]:
     """Yield the cycle's posting order: the pool (sorted, as `build_pool` gives it) shuffled by the cycle's seed.
 
-    Drawn one item at a time (a Fisher-Yates shuffle from the front), so the next question of a channel costs the
-    posts of its cycle so far, not a shuffle of the whole pool: tens of thousands of items for all the chapters
-    of a large pack, and a due minute may post in a thousand channels.
+    Drawn one item at a time (a Fisher-Yates shuffle from the front), so the next question of a channel costs a
+    copy of the pool and a step per post of its cycle so far, not a shuffle of the whole pool: tens of thousands
+    of items for all the chapters of a large pack, and a due minute may post in a thousand channels.
     """
     order = list(pool)
     draw = random.Random(seed).randrange
