@@ -521,7 +521,7 @@ class Library:
         # whole-name score or above: with that as its cutoff, rapidfuzz gives up early on every other name.
         floor = max(72.0, sorted(best.values(), reverse=True)[limit - 1] if len(best) >= limit else 0.0)
         longer = [key for key in candidates if len(key) >= len(wanted)]
-        if floor < 95.0:
+        if floor <= 95.0:  # a partial score counts at most 95
             for key, score, _ in process.extract(
                 wanted, longer, scorer=fuzz.partial_ratio, score_cutoff=floor / 0.95 - 1e-9, limit=None
             ):
