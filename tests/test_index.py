@@ -169,7 +169,7 @@ def test_a_large_library_answers_like_a_small_one():
 
 # Typos of 300 generated names, ranked in a fresh process (printed as JSON).
 _RANK_TYPOS = """
-import json, random, sys
+import json, random
 from test_index import big_library
 library, generated = big_library(20_000)
 rng = random.Random(3)
@@ -189,7 +189,7 @@ def test_names_equally_close_to_a_typo_rank_alike_in_every_process():
     runs = [
         subprocess.run(
             [sys.executable, "-c", _RANK_TYPOS],
-            env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": os.pathsep.join([str(tests), os.getcwd()])},
+            env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": os.pathsep.join([str(tests), str(tests.parent)])},
             capture_output=True,
             text=True,
             check=True,
