@@ -149,7 +149,7 @@ def markdown(results: dict[str, Any]) -> str:
         None if rss[now] is None else rss[now] <= 150,
     )
     row(
-        "… once warmed up (search, typo tables, relations, quiz texts)",
+        "… once warmed up (search, typo tables, relations, related terms, quiz texts)",
         "peak resident MiB; seconds from start (bundled alone)",
         {
             r: f"{_get(start, r, 'large', 'warm', 'rss_mib'):.0f} MiB; "

@@ -13,13 +13,14 @@ whatever the size of the packs, so that autocomplete and lookups can run on the 
   typed one, from a table of forms missing a letter, else the closest among the words sharing its first or
   second letter (rapidfuzz); then the names holding them, scored against the whole text;
 - related terms: each name and alias as a phrase in a dictionary, looked up for the runs of words of a term's
-  text that can start one (the term's own text is scanned, not the library), once per term;
+  text that can start one (the term's own text is scanned, not the library), once per term and kept;
 - full-text search: postings per word packed in arrays, built once (the bot does it while warming up); a
   search reads a bounded number of them.
 
 The latest rankings and typed words are kept: autocomplete asks again at every keystroke. What lookups do
-without but faster with is built by `build_fast_paths`, the full-text index by `build_search_index`; the bot
-runs both in a thread after start-up (`bot.core.choices.warm_up`). A library pickles (`bot.content.loader`
+without but faster with is built by `build_fast_paths`, the full-text index by `build_search_index`, every
+term's related terms by `build_related_terms`; the bot runs all three in a thread after start-up
+(`bot.core.choices.warm_up`). A library pickles (`bot.content.loader`
 keeps a snapshot for the next start) without its lock and caches.
 
 Ties rank a term's own name before another's alias, the shorter name first, then reading order; an exact lookup
